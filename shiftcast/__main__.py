@@ -1,0 +1,5 @@
+"""``python -m shiftcast``: the same as the ``shiftcast`` command."""
+
+from shiftcast.cli import main
+
+main()

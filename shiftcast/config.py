@@ -1,0 +1,221 @@
+"""The one loader for ``shiftcast.toml``: typed settings with defaults and clear errors.
+
+Sections: ``[site]`` (time zone, interval length, opening hours), ``[queue_defaults]``
+and ``[queues.NAME]`` (a queue's table overrides the defaults field by field; a queue with
+no table uses the defaults, and outputs say so), ``[forecast]`` and ``[shifts]``.
+Unknown keys are errors, so a typo never silently falls back to a default. The
+commented sample ``data/shiftcast.toml`` documents every setting.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from shiftcast.errors import InputError
+
+__all__ = [
+    "Config",
+    "ForecastSettings",
+    "QueueSettings",
+    "ShiftRules",
+    "Site",
+    "load_config",
+    "parse_clock",
+]
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def parse_clock(text: str) -> int:
+    """Minutes after midnight of an ``HH:MM`` clock time (``24:00`` allowed as the end of day)."""
+    match = _CLOCK.match(text)
+    minutes = int(match.group(1)) * 60 + int(match.group(2)) if match else -1
+    if not 0 <= minutes <= 24 * 60:
+        raise ValueError(f"'{text}' is not a clock time; write HH:MM, e.g. 08:30")
+    return minutes
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Site(_Section):
+    """Where and when the desk works."""
+
+    name: str = "Support desk"
+    timezone: str = "UTC"
+    # None: take the interval length from the data; set it to insist on one.
+    interval_minutes: int | None = Field(None, gt=0, le=1440)
+    # ISO country code for public holidays (the `holidays` package), e.g. "DE".
+    country: str | None = None
+    # Weekday -> "HH:MM-HH:MM" or "closed"; missing days are open all day.
+    opening_hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], str] = {}
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{name}'; use an IANA name such as Europe/Berlin") from None
+        return name
+
+    @field_validator("interval_minutes")
+    @classmethod
+    def _divides_a_day(cls, minutes: int | None) -> int | None:
+        if minutes is not None and 1440 % minutes:
+            raise ValueError(f"{minutes} minutes does not divide a day; use 15, 30 or 60")
+        return minutes
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours(cls, hours: dict[str, str]) -> dict[str, str]:
+        for day, text in hours.items():
+            if text == "closed":
+                continue
+            start, sep, end = text.partition("-")
+            if not sep or parse_clock(start) >= parse_clock(end):
+                raise ValueError(f"{day} = '{text}' must be 'HH:MM-HH:MM' with start before end, or 'closed'")
+        return hours
+
+    def open_minutes(self, weekday: int) -> tuple[int, int] | None:
+        """Opening (start, end) in minutes after midnight for weekday 0 = Monday; None if closed."""
+        text = self.opening_hours.get(WEEKDAYS[weekday], "00:00-24:00")
+        if text == "closed":
+            return None
+        start, _, end = text.partition("-")
+        return parse_clock(start), parse_clock(end)
+
+
+class QueueSettings(_Section):
+    """How one queue is staffed."""
+
+    # voice: Erlang C (Erlang A with patience_seconds); chat: Erlang C/A over
+    # agents x concurrency slots; email and social: deferred work within response_hours.
+    channel: Literal["voice", "chat", "email", "social"] = "voice"
+    service_level: float = Field(0.8, gt=0, le=1)
+    answer_seconds: float = Field(20, ge=0)
+    asa_seconds: float | None = Field(None, gt=0)
+    max_occupancy: float | None = Field(0.85, gt=0, le=1)
+    shrinkage: float = Field(0.30, ge=0, lt=1)
+    patience_seconds: float | None = Field(None, gt=0)
+    concurrency: int = Field(1, ge=1, le=20)
+    response_hours: float = Field(24, gt=0)
+    # Handle time to use where the forecast has none.
+    aht_seconds: float = Field(300, gt=0)
+    # Forecast column to staff to: the expected volume, or the upper band to staff peaks cautiously.
+    staff_to: Literal["volume", "volume_p90"] = "volume"
+
+
+class ForecastSettings(_Section):
+    """Forecast horizon and backtest settings."""
+
+    horizon_days: int = Field(14, gt=0, le=366)
+
+
+class ShiftRules(_Section):
+    """Allowed shifts and their cost (the roster optimizer reads these)."""
+
+    start_step_minutes: int = Field(30, gt=0, le=1440)
+    earliest_start: str = "00:00"
+    latest_start: str = "23:30"
+    lengths_hours: list[float] = Field(default_factory=lambda: [4.0, 6.0, 8.0], min_length=1)
+    # shift length (hours, as a string key in TOML) -> paid, non-covering break minutes
+    break_minutes: dict[str, int] = Field(default_factory=lambda: {"6": 30, "8": 30})
+    break_window_hours: tuple[float, float] = (2.0, 5.0)
+    cost_per_hour: float = Field(1.0, gt=0)
+    night_premium: float = Field(0.25, ge=0)
+    max_agents: int = Field(200, gt=0)
+
+    @field_validator("earliest_start", "latest_start")
+    @classmethod
+    def _clock(cls, text: str) -> str:
+        parse_clock(text)
+        return text
+
+    @field_validator("lengths_hours")
+    @classmethod
+    def _positive(cls, lengths: list[float]) -> list[float]:
+        if any(length <= 0 or length > 24 for length in lengths):
+            raise ValueError(f"shift lengths must be in (0, 24] hours; got {lengths}")
+        return lengths
+
+
+class Config(_Section):
+    """All settings of one site."""
+
+    site: Site = Site()
+    queue_defaults: QueueSettings = QueueSettings()
+    queues: dict[str, QueueSettings] = {}
+    forecast: ForecastSettings = ForecastSettings()
+    shifts: ShiftRules = ShiftRules()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _queues_inherit_defaults(cls, raw: Any) -> Any:
+        """Each ``[queues.NAME]`` table starts from ``[queue_defaults]``."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("queues"), dict):
+            return raw
+        defaults = raw.get("queue_defaults", {})
+        if not isinstance(defaults, dict):
+            return raw
+        merged = {
+            name: ({**defaults, **table} if isinstance(table, dict) else table)
+            for name, table in raw["queues"].items()
+        }
+        return {**raw, "queues": merged}
+
+    def queue(self, name: str) -> tuple[QueueSettings, str]:
+        """A queue's settings and where they came from (``queues.NAME`` or ``queue_defaults``)."""
+        if name in self.queues:
+            return self.queues[name], f"queues.{name}"
+        return self.queue_defaults, "queue_defaults"
+
+
+def _section_of(loc: tuple[Any, ...]) -> type[BaseModel]:
+    """The settings class whose table holds the key at ``loc``."""
+    if len(loc) == 1:
+        return Config
+    if loc[0] == "queues":
+        return QueueSettings
+    return Config.model_fields[loc[0]].annotation
+
+
+def _describe(error: dict[str, Any]) -> str:
+    where = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        known = ", ".join(_section_of(error["loc"]).model_fields)
+        return f"unknown setting '{where}'; known settings here: {known}"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{where} = {error['input']!r} is invalid: {message}"
+
+
+def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
+    """Validate a settings mapping (as parsed from TOML) into a :class:`Config`."""
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise InputError(f"{source}: {_describe(first)}") from None
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read and validate ``shiftcast.toml``; ``None`` gives the built-in defaults."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"config file {path} not found; pass --config with a shiftcast.toml "
+                         f"(data/shiftcast.toml is a commented example)")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: not valid TOML ({error}); fix the syntax") from None
+    return config_from_dict(raw, source=str(path))

@@ -1,0 +1,119 @@
+"""The one writer for results: a folder written atomically, with export-safe cells.
+
+:func:`write_folder` writes every file into a hidden temporary folder beside the target
+and only then swaps it into place, so a failed or killed run never leaves half a result
+and never destroys the previous good one. CSV and Excel cells that start with ``=``,
+``+``, ``-``, ``@`` (or a tab or carriage return) are prefixed with ``'`` so that a
+spreadsheet shows them as text instead of running them as formulas.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from shiftcast.errors import InputError
+
+__all__ = ["neutralise", "write_folder", "excel_bytes"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
+            safe[column] = safe[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return safe
+
+
+def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Excel has no time zones: write local wall-clock times and name the zone in the header."""
+    ready = neutralise(frame)
+    for column in ready.columns:
+        dtype = ready[column].dtype
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            ready[column] = ready[column].dt.tz_localize(None)
+            ready = ready.rename(columns={column: f"{column} ({dtype.tz})"})
+    return ready
+
+
+def excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """One .xlsx workbook with a sheet per frame (formula-safe), as bytes."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            _excel_ready(frame).to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """CSV text of a frame (formula-safe; timestamps in ISO 8601 with their UTC offset)."""
+    safe = neutralise(frame)
+    for column in safe.columns:
+        if isinstance(safe[column].dtype, pd.DatetimeTZDtype):
+            safe[column] = safe[column].map(lambda t: t.isoformat() if pd.notna(t) else "")
+    return safe.to_csv(index=False)
+
+
+def _write_one(path: Path, content: Any) -> None:
+    if isinstance(content, pd.DataFrame):
+        if path.suffix == ".parquet":
+            content.to_parquet(path, index=False)
+        else:
+            path.write_text(csv_text(content), encoding="utf-8")
+    elif isinstance(content, Mapping) and path.suffix == ".xlsx":
+        path.write_bytes(excel_bytes(content))
+    elif isinstance(content, Mapping):
+        path.write_text(json.dumps(content, indent=2, default=str) + "\n", encoding="utf-8")
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        raise TypeError(f"cannot write {type(content).__name__} to {path.name}")
+
+
+def write_folder(out_dir: str | Path, files: Mapping[str, Any]) -> Path:
+    """Write ``files`` (name -> DataFrame, dict of sheets for .xlsx, dict for .json, str or
+    bytes) as the folder ``out_dir``, replacing any previous folder only once all are written.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir} is a file, not a folder; choose a folder path")
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:8]
+    staging = parent / f".{out_dir.name}.tmp-{token}"
+    staging.mkdir()
+    try:
+        for name, content in files.items():
+            _write_one(staging / name, content)
+            with open(staging / name, "rb") as handle:
+                os.fsync(handle.fileno())
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    retired = parent / f".{out_dir.name}.old-{token}"
+    if out_dir.exists():
+        os.rename(out_dir, retired)
+    try:
+        os.rename(staging, out_dir)
+    except BaseException:
+        if retired.exists():
+            os.rename(retired, out_dir)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+    return out_dir
