@@ -22,6 +22,7 @@ __all__ = [
     "FRAME_A_COLUMNS",
     "FRAME_B_COLUMNS",
     "DEFAULT_QUEUE",
+    "in_frame_order",
     "interval_minutes",
     "parse_timestamps",
     "validate_frame_a",
@@ -191,11 +192,15 @@ def _validate(frame: pd.DataFrame, timezone: str, required: tuple[str, ...], sou
     return frame.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
 
 
+def in_frame_order(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with the frame's known ``columns`` first, in their order, then any others."""
+    known = [c for c in columns if c in frame.columns]
+    return frame[known + [c for c in frame.columns if c not in columns]]
+
+
 def validate_frame_a(frame: pd.DataFrame, timezone: str, *, source: str = "history") -> pd.DataFrame:
     """Check and normalise a Frame A table (history or forecast) in the site's ``timezone``."""
-    frame = _validate(frame, timezone, _REQUIRED_A, source)
-    ordered = [c for c in FRAME_A_COLUMNS if c in frame.columns]
-    return frame[ordered + [c for c in frame.columns if c not in ordered]]
+    return in_frame_order(_validate(frame, timezone, _REQUIRED_A, source), FRAME_A_COLUMNS)
 
 
 def validate_frame_b(frame: pd.DataFrame, timezone: str, *, source: str = "requirements") -> pd.DataFrame:
@@ -211,5 +216,4 @@ def validate_frame_b(frame: pd.DataFrame, timezone: str, *, source: str = "requi
                                 f"{format_values(frame.loc[fractional, column].tolist())} at {_rows(frame, fractional)}")
     if problems:
         raise InputError(f"{source}: " + "; ".join(problems))
-    ordered = [c for c in FRAME_B_COLUMNS if c in frame.columns]
-    return frame[ordered + [c for c in frame.columns if c not in ordered]]
+    return in_frame_order(frame, FRAME_B_COLUMNS)

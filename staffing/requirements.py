@@ -26,6 +26,7 @@ import pandas as pd
 
 from shiftcast.config import Config, QueueSettings
 from shiftcast.errors import InputError
+from shiftcast.schema import FRAME_B_COLUMNS, in_frame_order
 from staffing import erlang
 from staffing.deferred import deferred_staffing
 
@@ -122,4 +123,4 @@ def requirements(forecast: pd.DataFrame, config: Config, *, interval_seconds: fl
         _one_queue(rows, *config.queue(str(queue)), interval_seconds, staff_to)
         for queue, rows in forecast.groupby("queue", sort=False)
     ]
-    return pd.concat(frames, ignore_index=True)
+    return in_frame_order(pd.concat(frames, ignore_index=True), FRAME_B_COLUMNS)

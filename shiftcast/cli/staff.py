@@ -34,13 +34,14 @@ def command(
     table = requirements(frame, settings, interval_seconds=minutes * 60, staff_to=staff_to)
     write_folder(out, {"requirements.csv": table})
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     for queue, rows in table.groupby("queue", sort=False):
         source = rows["settings_source"].iloc[0]
-        note = "  (no [queues] table: used [queue_defaults])" if source == "queue_defaults" else ""
+        note = f"  (no [queues.{queue}] table: used [queue_defaults])" if source == "queue_defaults" else ""
         console.print(
             f"{queue}: {rows['model'].iloc[0]}, staffed to {rows['staffed_to'].iloc[0]}, peak "
             f"{rows['agents_scheduled'].max()} scheduled, "
-            f"{rows['agents_scheduled'].sum() * minutes / 60:,.0f} agent-hours{note}"
+            f"{rows['agents_scheduled'].sum() * minutes / 60:,.0f} agent-hours{note}",
+            markup=False,
         )
-    console.print(f"wrote {out / 'requirements.csv'} ({len(table):,} rows)")
+    console.print(f"wrote {out / 'requirements.csv'} ({len(table):,} rows)", markup=False)

@@ -1,0 +1,53 @@
+"""The atomic folder writer and formula-safe exports."""
+
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from shiftcast.errors import InputError
+from shiftcast.output import csv_text, excel_bytes, neutralise, write_folder
+
+
+def test_a_new_folder_replaces_the_old_one_whole(tmp_path):
+    out = tmp_path / "run"
+    write_folder(out, {"a.csv": pd.DataFrame({"x": [1]}), "note.txt": "first"})
+    write_folder(out, {"b.json": {"k": 1}})
+    assert sorted(p.name for p in out.iterdir()) == ["b.json"]
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folders left
+
+
+def test_a_failed_write_keeps_the_previous_result_and_leaves_nothing_behind(tmp_path):
+    out = tmp_path / "run"
+    write_folder(out, {"a.csv": pd.DataFrame({"x": [1]})})
+    with pytest.raises(TypeError):
+        write_folder(out, {"a.csv": pd.DataFrame({"x": [2]}), "bad.bin": object()})
+    assert (out / "a.csv").read_text() == "x\n1\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_out_must_be_a_folder(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match=r"is a file, not a folder"):
+        write_folder(tmp_path / "file", {"a.txt": "x"})
+
+
+def test_formula_cells_are_neutralised_in_csv_and_excel():
+    data = pd.DataFrame({"name": ["=cmd|' /C calc'!A0", "+1", "-x", "@SUM(A1)", "plain"], "value": [-1.5, 2, 3, 4, 5]})
+    safe = neutralise(data)
+    assert safe["name"].tolist() == ["'=cmd|' /C calc'!A0", "'+1", "'-x", "'@SUM(A1)", "plain"]
+    assert safe["value"].tolist() == [-1.5, 2, 3, 4, 5]  # numbers stay numbers
+    assert "'=cmd" in csv_text(data)
+    sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"s": data})))["s"]
+    cells = [sheet.cell(row=r, column=1) for r in range(2, 7)]
+    assert all(c.data_type == "s" for c in cells)
+    assert cells[0].value == "'=cmd|' /C calc'!A0"
+
+
+def test_timestamps_keep_their_offset_in_csv_and_their_zone_in_excel():
+    data = pd.DataFrame({"interval_start": pd.date_range("2026-10-25 01:30", periods=3, freq="30min",
+                                                         tz="Europe/Malta")})
+    assert csv_text(data).splitlines()[1] == "2026-10-25T01:30:00+02:00"
+    sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"s": data})))["s"]
+    assert sheet.cell(row=1, column=1).value == "interval_start (Europe/Malta)"
