@@ -106,7 +106,8 @@ def intervals(start: str, end: str) -> pd.DatetimeIndex:
                          freq="15min", inclusive="left")
 
 
-def main() -> None:
+def main(out_dir: Path = DATA) -> None:
+    """Write the sample files into ``out_dir`` (default: the project's data/)."""
     rng = np.random.default_rng(SEED)
     history_index = intervals(START, END)
     forecast_index = intervals(END, str((pd.Timestamp(END) + pd.Timedelta(days=FORECAST_DAYS)).date()))
@@ -125,16 +126,16 @@ def main() -> None:
             "volume_p90": np.quantile(draws, 0.9, axis=1),
         }))
     iso = {"interval_start": lambda f: f["interval_start"].map(pd.Timestamp.isoformat)}
-    pd.concat(history).assign(**iso).to_csv(DATA / "sample_history.csv.gz", index=False)
-    pd.concat(forecast).assign(**iso).to_csv(DATA / "sample_forecast.csv.gz", index=False)
+    pd.concat(history).assign(**iso).to_csv(out_dir / "sample_history.csv.gz", index=False)
+    pd.concat(forecast).assign(**iso).to_csv(out_dir / "sample_forecast.csv.gz", index=False)
     events = pd.DataFrame(
         [(pd.Timestamp(s, tz=TIMEZONE), pd.Timestamp(s, tz=TIMEZONE) + pd.Timedelta(hours=h), name, m)
          for s, h, m, name in SURGES + PLANNED],
         columns=["start", "end", "name", "expected_multiplier"],
     )
     events.assign(start=events["start"].map(pd.Timestamp.isoformat), end=events["end"].map(pd.Timestamp.isoformat)
-                  ).to_csv(DATA / "events.csv", index=False)
-    print(f"wrote {DATA}: {len(history_index):,} intervals x {len(QUEUES)} queues of history, "
+                  ).to_csv(out_dir / "events.csv", index=False)
+    print(f"wrote {out_dir}: {len(history_index):,} intervals x {len(QUEUES)} queues of history, "
           f"{len(forecast_index):,} intervals of forecast, {len(events)} events")
 
 
