@@ -71,7 +71,7 @@ def check_range(
     positions = np.flatnonzero(bad.ravel())
     first = int(positions[0])
     got = format_values(array.ravel()[positions].tolist(), total=len(positions))
-    if array.ndim == 0:
+    if array.size <= 1:
         where = ""
     elif labels is not None:
         where = f" at {labels[first]}"

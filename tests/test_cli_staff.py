@@ -10,7 +10,7 @@ from tests.conftest import DATA, run_cli
 def test_erlang_calculator_textbook_case():
     done = run_cli("erlang", "--volume", "100", "--aht", "180", "--interval", "30min", "--sl", "0.8", "--answer", "20")
     assert done.returncode == 0, done.stderr
-    assert "agents required 14" in done.stdout
+    assert "Smallest headcount meeting every target: 14 agents" in done.stdout
     assert "14 <" in done.stdout and "88.8%" in done.stdout
 
 

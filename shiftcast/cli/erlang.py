@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -13,7 +12,7 @@ from rich.table import Table
 from shiftcast.cli.options import duration_seconds
 from shiftcast.config import QueueSettings
 from shiftcast.errors import InputError
-from staffing.requirements import erlang_staffing, staff_queue
+from staffing.explain import explain_interval
 
 Opt = typer.Option
 OPTION_OF_SETTING = {"service_level": "--sl", "answer_seconds": "--answer", "max_occupancy": "--max-occupancy",
@@ -46,27 +45,20 @@ def command(
         first = error.errors()[0]
         option = OPTION_OF_SETTING[str(first["loc"][0])]
         raise InputError(f"{option} {first['input']!r} is invalid: {first['msg']}") from None
-    volume_array, aht_array = np.array([volume]), np.array([aht])
-    staffing = erlang_staffing(volume_array, volume_array, aht_array, interval_seconds, settings)
-    need = int(staffing["agents_required"][0])
-    focus = need if agents is None else agents
     if agents is not None and agents < 0:
         raise InputError(f"--agents must be >= 0; got {agents}")
-    traffic = volume * aht / interval_seconds
-    headcounts = np.arange(max(focus - 2, 0), focus + 4)
-    kpis = staff_queue(headcounts * concurrency, np.full(headcounts.shape, traffic),
-                       np.full(headcounts.shape, aht), settings)
+    explained = explain_interval(volume, aht, interval_seconds, settings, agents=agents, around=2)
 
-    console = Console()
-    model = "Erlang A" if patience else "Erlang C"
-    console.print(f"traffic {traffic:.2f} Erlangs ({model}{f', {concurrency} chats per agent' if concurrency > 1 else ''})")
-    console.print(f"agents required {need} (un-rounded {staffing['agents_required_fractional'][0]:.2f}); "
-                  f"to schedule after {shrinkage:.0%} shrinkage: {int(np.ceil(need / (1 - shrinkage) - 1e-9))}")
-    table = Table("agents", "service level", "ASA s", "occupancy", *(["abandon"] if patience else []))
-    for i, n in enumerate(headcounts):
-        row = [f"{n}{' <' if n == focus else ''}", f"{kpis['service_level'][i]:.1%}",
-               f"{kpis['asa_seconds'][i]:.1f}", f"{kpis['occupancy'][i]:.1%}"]
+    console = Console(soft_wrap=True)
+    for step in explained.steps:
+        console.print(step, markup=False)
+    table = Table("agents", "P(wait)", "service level", "ASA s", "occupancy",
+                  *(["abandon"] if patience else []))
+    focus = explained.agents_required if agents is None else agents
+    for row in explained.headcounts.itertuples():
+        cells = [f"{row.agents}{' <' if row.agents == focus else ''}", f"{row.wait_probability:.1%}",
+                 f"{row.service_level:.1%}", f"{row.asa_seconds:.1f}", f"{row.occupancy:.1%}"]
         if patience:
-            row.append(f"{kpis['abandon_rate'][i]:.1%}")
-        table.add_row(*row)
+            cells.append(f"{row.abandon_rate:.1%}")
+        table.add_row(*cells)
     console.print(table)
