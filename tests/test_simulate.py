@@ -22,6 +22,8 @@ import random
 import numpy as np
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shiftcast.errors import InputError
 from staffing import erlang
@@ -128,6 +130,21 @@ def test_replay_small_case_by_hand():
     # the agent leaves at 15 s: it finishes the first contact, starts the second, then goes
     got = replay([0, 1, 2], 10, [0], [15.0])
     assert got.start_seconds.tolist() == [0, 10, np.inf] and got.answered.tolist() == [True, True, False]
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), agents=st.integers(1, 6), contacts=st.integers(1, 300))
+def test_one_more_agent_never_makes_anyone_wait_longer(seed, agents, contacts):
+    # FCFS with the same contacts: each contact's wait is monotone in the number of agents
+    rng = np.random.default_rng(seed)
+    arrival = rng.uniform(0, 3600, contacts)
+    handle = rng.exponential(300, contacts)
+    fewer = replay(arrival, handle, np.zeros(agents), np.full(agents, np.inf))
+    more = replay(arrival, handle, np.zeros(agents + 1), np.full(agents + 1, np.inf))
+    assert np.all(more.wait_seconds <= fewer.wait_seconds + 1e-9)
+    assert fewer.answered.all() and not fewer.abandoned.any()
+    never = replay(arrival, handle, np.zeros(agents), np.full(agents, np.inf), patience_seconds=np.inf)
+    np.testing.assert_array_equal(never.wait_seconds, fewer.wait_seconds)
 
 
 # ------------------------------------------------------ reference 2: textbook M/M/c+M
