@@ -3,6 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out
+# The benchmarks run in their own venv: pyworkforce 0.5.4 (compared against in bench/)
+# needs Python >= 3.12, and through ortools it would downgrade protobuf under streamlit;
+# the project's .venv keeps neither. BENCH_PYTHON: the first Python >= 3.12 found.
+BENCH_VENV ?= .venv-bench
+BENCH_PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 $(wildcard $(HOME)/.pyenv/versions/3.1[234]*/bin/python3); do \
+	$$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && echo $$p && break; done)
 
 .PHONY: run test bench sample clean
 
@@ -19,8 +25,12 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-$(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+# Only what bench/ imports (numpy, scipy, pandas, mpmath at the pins of requirements*.txt)
+# plus pyworkforce; bench/ puts the repository on sys.path itself.
+$(BENCH_VENV)/.bench: requirements-bench.txt requirements.txt requirements-dev.txt
+	@test -n "$(BENCH_PYTHON)" || { echo "make bench: pyworkforce 0.5.4 needs Python >= 3.12 and none was found; run make bench BENCH_PYTHON=/path/to/python3.12" >&2; exit 2; }
+	$(BENCH_PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $@
 
 ## run: staff the sample forecast (data/) and write $(OUT)/staff
@@ -31,13 +41,14 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
-## bench: the benchmarks in bench/, with the libraries we compare against
-bench: $(VENV)/.bench
-	$(BIN)/python bench/bench_erlang.py
+## bench: the benchmarks in bench/, with the libraries we compare against (own venv, see BENCH_VENV)
+bench: $(BENCH_VENV)/.bench
+	$(BENCH_VENV)/bin/python bench/bench_erlang.py
+	$(BENCH_VENV)/bin/python bench/bench_simulate.py
 
 ## sample: regenerate the sample history in data/ (seeded, reproducible)
 sample: $(VENV)/.runtime
 	$(BIN)/python scripts/generate_sample.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(BENCH_VENV) $(OUT) .pytest_cache .hypothesis
