@@ -227,6 +227,45 @@ def _occupancy_floor(a: np.ndarray, occ: np.ndarray) -> np.ndarray:
     return n
 
 
+class _StepTargets(NamedTuple):
+    """Erlang C targets per interval in the form the stepping search compares."""
+
+    decay: np.ndarray | None  # answer_seconds / aht_seconds
+    sl_floor: np.ndarray | None  # service-level target, less the tolerance
+    asa_cap: np.ndarray | None  # ASA cap / aht_seconds, plus the tolerance
+
+    def take(self, rows: np.ndarray) -> _StepTargets:
+        return _StepTargets(*(None if x is None else x[rows] for x in self))
+
+
+def _step_up(a: np.ndarray, start: np.ndarray, targets: _StepTargets) -> np.ndarray:
+    """Smallest n >= start meeting the targets, for traffic a > 0 with start > a.
+
+    Seeds Erlang B at ``start`` with the incomplete gamma function, then adds one agent
+    at a time to the intervals still short (Erlang B recursion), dropping each interval
+    from the working arrays once it is met.
+    """
+    answers = np.empty(a.size)
+    index, n, blocking = np.arange(a.size), start, _erlang_b(start, a)
+    for _ in range(_MAX_STEPS):
+        if index.size == 0:
+            return answers
+        spare = n - a
+        wait = n * blocking / (spare + a * blocking)
+        ok = np.ones(index.size, dtype=bool)
+        if targets.sl_floor is not None:
+            ok &= 1 - wait * np.exp(-spare * targets.decay) >= targets.sl_floor
+        if targets.asa_cap is not None:
+            ok &= wait <= targets.asa_cap * spare
+        if ok.any():
+            answers[index[ok]] = n[ok]
+            short = ~ok
+            index, a, n, blocking, targets = index[short], a[short], n[short], blocking[short], targets.take(short)
+        n = n + 1
+        blocking = a * blocking / (n + a * blocking)
+    raise InputError("staffing targets could not be reached within a million agents; check the inputs")  # pragma: no cover
+
+
 def required_agents(
     volume,
     aht_seconds,
@@ -244,43 +283,33 @@ def required_agents(
     average speed of answer. Zero volume needs zero agents. Returns an int64 array of the
     broadcast shape (a 0-d array for scalar input).
 
-    The search seeds Erlang B at ``floor(A) + 1`` (or the occupancy floor) from the
-    incomplete gamma function, then adds one agent at a time to the intervals still
-    short, with the Erlang B recursion: a year of 15-minute intervals takes milliseconds.
+    The search starts at ``floor(A) + 1`` (or the occupancy floor) and steps up one agent
+    at a time per interval (:func:`_step_up`): a year of 15-minute intervals takes
+    milliseconds.
     """
     a = traffic_erlangs(volume, aht_seconds, interval_seconds)
+    aht = _aht(aht_seconds)
     sl, answer, occ, asa = _targets(service_level, answer_seconds, max_occupancy, asa_seconds)
-    arrays = [a, _aht(aht_seconds)] + [x for x in (sl, answer, occ, asa) if x is not None]
-    shape = np.broadcast_shapes(*(x.shape for x in arrays))
-    a = np.broadcast_to(a, shape).ravel()
-    aht = np.broadcast_to(_aht(aht_seconds), shape).ravel()
-    flat = {k: (None if v is None else np.broadcast_to(v, shape).ravel())
-            for k, v in dict(sl=sl, answer=answer, occ=occ, asa=asa).items()}
+    shape = np.broadcast_shapes(*(x.shape for x in (a, aht, sl, answer, occ, asa) if x is not None))
 
+    def flat(x):
+        return np.broadcast_to(x, shape).ravel()
+
+    a = flat(a)
     agents = np.zeros(a.shape, dtype=np.int64)
-    active = np.flatnonzero(a > 0)
-    n = np.floor(a[active]) + 1  # the queue is stable only with more agents than Erlangs
-    if flat["occ"] is not None:
-        n = np.maximum(n, _occupancy_floor(a[active], flat["occ"][active]))
-    blocking = _erlang_b(n, a[active])
-
-    for _ in range(_MAX_STEPS):
-        if active.size == 0:
-            break
-        aa = a[active]
-        wait = _erlang_c_from_b(n, aa, blocking)
-        ok = np.ones(active.size, dtype=bool)
-        if flat["sl"] is not None:
-            level = _service_level(n, aa, aht[active], flat["answer"][active], wait)
-            ok &= level >= flat["sl"][active] * (1 - _TOL)
-        if flat["asa"] is not None:
-            ok &= _asa(n, aa, aht[active], wait) <= flat["asa"][active] * (1 + _TOL)
-        agents[active[ok]] = n[ok]
-        short = ~ok
-        active, n, blocking, aa = active[short], n[short] + 1, blocking[short], aa[short]
-        blocking = aa * blocking / (n + aa * blocking)
-    else:  # pragma: no cover - targets in (0, 1] are always reachable
-        raise InputError("staffing targets could not be reached within a million agents; check the inputs")
+    index = np.flatnonzero(a > 0)
+    a = a[index]
+    floor = np.floor(a) + 1  # the queue is stable only with more agents than Erlangs
+    if occ is not None:
+        floor = np.maximum(floor, _occupancy_floor(a, flat(occ)[index]))
+    # Per-interval constants of the targets, so that each step is a few array operations:
+    # SL = 1 - C exp(-(n - a) t / AHT) >= sl  and  ASA / AHT = C / (n - a) <= asa / AHT.
+    targets = _StepTargets(
+        decay=flat(answer)[index] / flat(aht)[index] if sl is not None else None,
+        sl_floor=flat(sl)[index] * (1 - _TOL) if sl is not None else None,
+        asa_cap=flat(asa)[index] * (1 + _TOL) / flat(aht)[index] if asa is not None else None,
+    )
+    agents[index] = _step_up(a, floor, targets)
     return agents.reshape(shape)
 
 
