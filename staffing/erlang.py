@@ -25,7 +25,8 @@ contacts answered within t (abandoners count against it), integrates the offered
 tail ``P(V>v) = P(W>0) P(x, y e^{-v/patience}) / P(x, y)`` against the patience
 survival: ``SL = 1 - P(W>0) (1 - (x/y)(P(x+1, y) - P(x+1, y e^{-t/patience})) / P(x, y))``.
 The mean wait over all offered contacts (answered or abandoned) is, by Little's law,
-``P(abandon) * patience``. Not handled: retrials, non-exponential patience or handle
+``P(abandon) * patience``; the average speed of answer (mean wait of the answered
+contacts) sums the telescoping per-position waits of :func:`_answered_wait_share`. Not handled: retrials, non-exponential patience or handle
 times (see ``staffing.simulate`` for how far reality strays from these assumptions).
 
 Targets are compared with a relative tolerance of 1e-12, so that a target that is met
@@ -369,6 +370,7 @@ class ErlangA(NamedTuple):
     wait_probability: np.ndarray  # P(an arriving contact has to wait)
     service_level: np.ndarray  # P(answered within answer_seconds), over all offered contacts
     abandon_rate: np.ndarray  # P(the contact abandons before an agent answers)
+    asa_seconds: np.ndarray  # mean wait of the answered contacts (average speed of answer)
     average_wait_seconds: np.ndarray  # mean time in queue, answered and abandoned contacts alike
     occupancy: np.ndarray  # answered traffic / agents
 
@@ -405,6 +407,41 @@ def _lower_gamma_ratios(x, y, z):
     return inv_ag.reshape(shape), late.reshape(shape)
 
 
+def _answered_wait_share(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """E[wait; answered | waits] in units of the mean patience, for waiting callers.
+
+    A caller who finds j callers ahead (probability proportional to ``q_j = prod_{k<=j}
+    y / (x + k)``) waits through stages of rates (x + i) / patience, i = j..0, racing its
+    own patience. The Laplace transform of that wait telescopes, giving P(answered | j) =
+    x / (x + j + 1) and E[wait; answered | j] = x / (x + j + 1) * sum_{i<=j} 1 / (x + i + 1)
+    patience units. The series over j runs until the terms are negligible past the mode.
+    """
+    result = np.zeros(x.size)
+    index = np.flatnonzero((x > 0) & (y > 0))
+    xs, ys = x[index], y[index]
+    q = np.ones(index.size)
+    total_q, total = np.zeros(index.size), np.zeros(index.size)
+    harmonic = np.zeros(index.size)
+    j = 0
+    while index.size:
+        if j:
+            q = q * ys / (xs + j)
+        harmonic = harmonic + 1 / (xs + j + 1)
+        total_q += q
+        total += q * xs / (xs + j + 1) * harmonic
+        big = total_q > 1e250  # rescale: only the ratio total / total_q matters
+        if big.any():
+            q[big], total_q[big], total[big] = q[big] * 1e-250, total_q[big] * 1e-250, total[big] * 1e-250
+        done = (j > ys - xs) & (q <= 1e-17 * total_q)
+        if done.any():
+            result[index[done]] = total[done] / total_q[done]
+            keep = ~done
+            index, xs, ys, q, total_q, total, harmonic = (
+                v[keep] for v in (index, xs, ys, q, total_q, total, harmonic))
+        j += 1
+    return result
+
+
 def _erlang_a(n, a, aht, answer, patience) -> ErlangA:
     """Erlang A on checked, broadcast float arrays."""
     ratio = patience / aht
@@ -423,9 +460,12 @@ def _erlang_a(n, a, aht, answer, patience) -> ErlangA:
     level = np.where(empty, 0.0, np.where(calm, 1.0, level))
     abandon = np.where(empty, 1.0, np.where(calm, 0.0, abandon))
     level, abandon = np.clip(level, 0, 1), np.clip(abandon, 0, 1)
+    shape = np.shape(n)
+    answered_wait = waits * np.reshape(_answered_wait_share(np.ravel(x), np.ravel(y)), shape) * patience
     with np.errstate(divide="ignore", invalid="ignore"):
         occ = np.where(n > 0, a * (1 - abandon) / n, 0.0)
-    return ErlangA(waits, level, abandon, abandon * patience, np.where(a == 0, 0.0, occ))
+        asa = np.where(empty, np.inf, np.where(calm, 0.0, answered_wait / (1 - abandon)))
+    return ErlangA(waits, level, abandon, asa, abandon * patience, np.where(a == 0, 0.0, occ))
 
 
 def erlang_a(agents, traffic, aht_seconds, answer_seconds, patience_seconds) -> ErlangA:
@@ -468,7 +508,7 @@ def fractional_agents_erlang_a(
     rising = [
         (sl, at_below.service_level, at_n.service_level, sl),
         (occ, -at_below.occupancy, -at_n.occupancy, None if occ is None else -occ),
-        (asa, -at_below.average_wait_seconds, -at_n.average_wait_seconds, None if asa is None else -asa),
+        (asa, -at_below.asa_seconds, -at_n.asa_seconds, None if asa is None else -asa),
         (max_abandon_rate, -at_below.abandon_rate, -at_n.abandon_rate,
          None if max_abandon_rate is None else -np.asarray(max_abandon_rate, dtype=float)),
     ]
@@ -492,8 +532,8 @@ def required_agents_erlang_a(
 ) -> np.ndarray:
     """Smallest whole number of agents meeting every target under Erlang A.
 
-    Targets as in :func:`required_agents`, with ``asa_seconds`` capping the mean wait of
-    all offered contacts and ``max_abandon_rate`` capping the share that abandons. Every
+    Targets as in :func:`required_agents` (``asa_seconds`` caps the mean wait of the
+    answered contacts), plus ``max_abandon_rate`` capping the share that abandons. Every
     KPI is monotone in agents, so each interval is solved by doubling then bisection.
     """
     a = traffic_erlangs(volume, aht_seconds, interval_seconds)
@@ -517,7 +557,7 @@ def required_agents_erlang_a(
         if flat["occ"] is not None:
             ok &= kpi.occupancy <= flat["occ"][idx] * (1 + _TOL)
         if flat["asa"] is not None:
-            ok &= kpi.average_wait_seconds <= flat["asa"][idx] * (1 + _TOL)
+            ok &= kpi.asa_seconds <= flat["asa"][idx] * (1 + _TOL)
         if flat["abandon"] is not None:
             ok &= kpi.abandon_rate <= flat["abandon"][idx] * (1 + _TOL)
         return ok

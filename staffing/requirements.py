@@ -69,7 +69,7 @@ def staff_queue(servers: np.ndarray, traffic: np.ndarray, aht: np.ndarray,
             "abandon_rate": np.full(np.shape(traffic), np.nan),
         }
     kpi = erlang.erlang_a(servers, traffic, aht, settings.answer_seconds, settings.patience_seconds)
-    return {"service_level": kpi.service_level, "asa_seconds": kpi.average_wait_seconds,
+    return {"service_level": kpi.service_level, "asa_seconds": kpi.asa_seconds,
             "occupancy": kpi.occupancy, "abandon_rate": kpi.abandon_rate}
 
 

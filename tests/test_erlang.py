@@ -200,7 +200,8 @@ def test_required_agents_is_the_smallest_that_meets_the_target(volume, aht, sl, 
 
 
 def ref_erlang_a(n, a, aht, answer, patience, depth=400):
-    """(service level, abandon rate, mean wait) from the birth-death chain and expm."""
+    """(service level, abandon rate, mean wait, ASA of answered) from the birth-death chain,
+    expm, and the phase-type moment E[T; served] = start (-T)^-2 t_served."""
     lam, mu, theta = a / aht, 1 / aht, 1 / patience
     log_pi = [k * math.log(a) - math.lgamma(k + 1) for k in range(n + 1)]
     for j in range(1, depth):
@@ -229,7 +230,9 @@ def ref_erlang_a(n, a, aht, answer, patience, depth=400):
     absorb = np.linalg.solve(-transient, q[:depth, depth:])
     abandon = start[:depth] @ absorb[:, 1]
     mean_queue = sum(j * pi[n + j] for j in range(depth))
-    return level, abandon, mean_queue / lam
+    inverse = np.linalg.inv(-transient)
+    answered_wait = start[:depth] @ inverse @ inverse @ q[:depth, served]
+    return level, abandon, mean_queue / lam, answered_wait / (1 - abandon)
 
 
 @pytest.mark.parametrize("n, a, aht, answer, patience", [
@@ -241,11 +244,12 @@ def ref_erlang_a(n, a, aht, answer, patience, depth=400):
     (25, 30.0, 120, 0, 90),
 ])
 def test_erlang_a_matches_the_birth_death_chain(n, a, aht, answer, patience):
-    level, abandon, wait = ref_erlang_a(n, a, aht, answer, patience)
+    level, abandon, wait, asa = ref_erlang_a(n, a, aht, answer, patience)
     got = erlang.erlang_a(n, a, aht, answer, patience)
     assert float(got.service_level) == pytest.approx(level, abs=1e-9)
     assert float(got.abandon_rate) == pytest.approx(abandon, abs=1e-9)
     assert float(got.average_wait_seconds) == pytest.approx(wait, rel=1e-7, abs=1e-9)
+    assert float(got.asa_seconds) == pytest.approx(asa, rel=1e-7, abs=1e-9)
 
 
 def test_erlang_a_tends_to_erlang_c_as_patience_grows():
@@ -307,3 +311,14 @@ def test_bad_array_input_says_where():
         erlang.required_agents(np.array([1.0, 2.0, -1.0]), 180, 1800)
     with pytest.raises(InputError, match=r"agents must be whole numbers; got 2.5"):
         erlang.erlang_c(2.5, 1.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(traffic=st.floats(0.5, 300), aht=st.floats(30, 900), patience=st.floats(10, 1200), answer=st.floats(0, 60))
+def test_erlang_a_kpis_improve_with_agents(traffic, aht, patience, answer):
+    n = np.arange(1, int(traffic) + 4 * int(math.sqrt(traffic)) + 6)
+    kpi = erlang.erlang_a(n, traffic, aht, answer, patience)
+    assert np.all(np.diff(kpi.service_level) >= -1e-9)
+    assert np.all(np.diff(kpi.abandon_rate) <= 1e-9)
+    assert np.all(np.diff(kpi.asa_seconds) <= 1e-9 * kpi.asa_seconds[:-1] + 1e-12)
+    assert np.all(np.diff(kpi.occupancy) <= 1e-9)
