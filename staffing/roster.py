@@ -93,7 +93,7 @@ def _shift_table(plan: ShiftPlan, config: Config) -> pd.DataFrame:
     shifts["end_minute"] = shifts["start_minute"] + np.round(shifts["paid_hours"] * 60).astype(np.int64)
     shifts["day"] = shifts["start_minute"] // MINUTES_PER_DAY
     shifts["night"] = shifts["night_hours"] >= config.roster.night_shift_min_hours - 1e-9
-    shifts["weekend"] = wall.dt.weekday >= 5
+    shifts["weekend"] = wall.dt.day_of_week >= 5
     shifts["date"] = wall.dt.date
     return shifts
 
