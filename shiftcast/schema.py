@@ -408,5 +408,5 @@ def validate_frame_c(frame: pd.DataFrame, table: str, timezone: str, *, source: 
     if problems:
         raise InputError(f"{source}: " + "; ".join(problems))
     if "breaks" in frame.columns:
-        frame["breaks"] = frame["breaks"].fillna("").astype(str)
+        frame["breaks"] = frame["breaks"].astype("string").fillna("").astype(str)
     return frame[list(columns) + [c for c in frame.columns if c not in columns]]
