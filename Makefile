@@ -34,6 +34,7 @@ test: $(VENV)/.dev
 ## bench: the benchmarks in bench/, with the libraries we compare against
 bench: $(VENV)/.bench
 	$(BIN)/python bench/bench_erlang.py
+	$(BIN)/python bench/bench_roster.py
 
 ## sample: regenerate the sample history in data/ (seeded, reproducible)
 sample: $(VENV)/.runtime

@@ -80,7 +80,7 @@ SHIFTS_COLUMNS = {
     "agents": "agents starting this shift (whole, >= 0)",
     "paid_hours": "paid hours per agent, breaks included",
     "night_hours": "hours per agent inside shifts.night_hours",
-    "cost": "agents x cost_per_hour x (paid_hours + night_premium x night_hours)",
+    "cost": "agents x (cost_per_shift + cost_per_hour x (paid_hours + night_premium x night_hours))",
 }
 # Frame C: one row per queue per interval of the plan week
 COVERAGE_COLUMNS = {

@@ -161,7 +161,7 @@ def solve(
         bound = float(relaxation.fun)
         columns = np.flatnonzero(~integer | (relaxation.x > 1e-9))
         result = _milp(c[columns], integer[columns], lower[columns], upper[columns], matrix[:, columns],
-                       row_lower, row_upper, deadline - time.perf_counter(), mip_rel_gap / 2)
+                       row_lower, row_upper, deadline - time.perf_counter(), mip_rel_gap)
         if result.x is not None:
             best_x, best_value = np.zeros(c.size), float(result.fun)
             best_x[columns] = result.x

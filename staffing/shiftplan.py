@@ -24,8 +24,8 @@ What the plan covers, and the choices behind it:
 - **Breaks vs shrinkage.** ``agents_scheduled`` already grosses up for shrinkage
   (absence, training, meetings). Breaks are placed explicitly here, so shrinkage is
   assumed NOT to include them: ``planned`` counts agents on duty and not on break.
-- **Cost** per agent is ``cost_per_hour x (paid hours + night_premium x hours inside
-  night_hours)``; breaks are paid. An uncovered agent-interval costs ten times the
+- **Cost** per agent is ``cost_per_shift + cost_per_hour x (paid hours + night_premium
+  x hours inside night_hours)``; breaks are paid. An uncovered agent-interval costs ten times the
   dearest shift, so coverage falls short only where the rules or ``max_agents`` (most
   agents on duty at once, breaks included, all queues) make covering impossible; the
   coverage table then shows the shortfall per interval.
@@ -75,8 +75,8 @@ class ShiftPlan:
     ``service_level`` maps each queue to its volume-weighted service level over the week
     at the planned staffing; ``status`` is ``optimal`` (cost proven within ``gap`` of the
     optimum, ``gap <= shifts.mip_rel_gap``) or ``feasible`` (the best plan found in
-    ``shifts.time_limit_seconds``, at most ``gap`` from optimal). Cost and gap exclude
-    nothing: with a shortfall, ``gap`` is on cost plus shortfall penalties.
+    ``shifts.time_limit_seconds``, at most ``gap`` from optimal); ``gap`` is relative to
+    the solver's objective: the shifts' cost plus the penalty on any shortfall.
     """
 
     shifts: pd.DataFrame
