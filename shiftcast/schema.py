@@ -307,7 +307,7 @@ def validate_frame_b(frame: pd.DataFrame, timezone: str, *, source: str = "requi
 
 def split_list(text: object) -> list[str]:
     """``'a; b;c'`` -> ``['a', 'b', 'c']``; empty or missing -> ``[]``."""
-    if text is None or (isinstance(text, float) and np.isnan(text)) or pd.isna(text):
+    if text is None or pd.isna(text):
         return []
     return [part.strip() for part in str(text).split(";") if part.strip()]
 

@@ -93,7 +93,6 @@ class ShiftPlan:
     status: str
     gap: float
     solve_seconds: float
-    templates: ShiftTemplates = field(repr=False)
 
     def summary(self) -> dict[str, Any]:
         """The plan's figures as a JSON-ready dict."""
@@ -156,10 +155,6 @@ def _week_rows(requirements: pd.DataFrame, start: pd.Timestamp, step_minutes: in
 
 
 # ----------------------------------------------------------------- service level
-
-
-def _settings(config: Config, queue: str) -> QueueSettings:
-    return config.queue(queue)[0]
 
 
 def _is_deferred(settings: QueueSettings) -> bool:
@@ -328,10 +323,11 @@ def _add_queue(model: Model, queue: _Queue, working, templates: ShiftTemplates, 
                           count=periods.size, lower=target)
 
 
-def _solve(queues: list[_Queue], templates: ShiftTemplates, config: Config, step_seconds: float):
-    """Build and solve the MILP; add ``max_agents`` rows where a solution breaks the cap, and re-solve."""
+def _solve(queues: list[_Queue], templates: ShiftTemplates, working, on_duty, config: Config, step_seconds: float):
+    """Build and solve the MILP; add ``max_agents`` rows where a solution breaks the cap, and re-solve.
+
+    ``working`` and ``on_duty``: the templates' (T, J) coverage matrices."""
     rules = config.shifts
-    working, on_duty = templates.working_matrix(), templates.on_duty_matrix()
     model = Model()
     shortfall_cost = SHORTFALL_COST_FACTOR * templates.cost.max()
     for queue in queues:
@@ -404,8 +400,7 @@ def _localize(naive: pd.DatetimeIndex, start: pd.Timestamp) -> pd.DatetimeIndex:
                                                nonexistent="shift_forward")
 
 
-def _coverage_table(queues: list[_Queue], x: np.ndarray, templates: ShiftTemplates, step_seconds: float) -> pd.DataFrame:
-    working, on_duty = templates.working_matrix(), templates.on_duty_matrix()
+def _coverage_table(queues: list[_Queue], x: np.ndarray, working, on_duty, step_seconds: float) -> pd.DataFrame:
     frames = []
     for queue in queues:
         rows, slot = queue.rows, queue.rows["slot"].to_numpy()
@@ -456,19 +451,20 @@ def plan_shifts(requirements: pd.DataFrame, config: Config, *, week_start: objec
     week = _week_rows(requirements, start, step)
     templates = build_templates(config.shifts, step)
     step_seconds = step * 60.0
-    covered = np.asarray(templates.working_matrix().sum(axis=1)).ravel() > 0
+    working, on_duty = templates.working_matrix(), templates.on_duty_matrix()
+    covered = np.asarray(working.sum(axis=1)).ravel() > 0
     queues = []
     for name, rows in week.groupby("queue", sort=True):
-        settings = _settings(config, str(name))
+        settings = config.queue(str(name))[0]
         rows = rows.sort_values("interval_start").reset_index(drop=True)
         queues.append(_Queue(str(name), rows, settings))
         need = rows["agents_scheduled"].to_numpy(float)
         if config.shifts.plan_to != "requirement" and not _is_deferred(settings):
             need = _sl_floor(rows, settings, step_seconds)
         _uncoverable(rows, need, covered, config)
-    solution, seconds = _solve(queues, templates, config, step_seconds)
+    solution, seconds = _solve(queues, templates, working, on_duty, config, step_seconds)
     shifts = _shifts_table(queues, solution.x, templates, start)
-    coverage = _coverage_table(queues, solution.x, templates, step_seconds)
+    coverage = _coverage_table(queues, solution.x, working, on_duty, step_seconds)
     hours = step / 60
     return ShiftPlan(
         shifts=shifts, coverage=coverage, week_start=start, interval_minutes=step,
@@ -478,6 +474,6 @@ def plan_shifts(requirements: pd.DataFrame, config: Config, *, week_start: objec
         shortfall_agent_hours=float(coverage["shortfall"].sum() * hours),
         over_coverage_agent_hours=float((coverage["gap"].clip(lower=0)).sum() * hours),
         service_level=_weighted_levels(coverage, week),
-        status=solution.status, gap=solution.gap, solve_seconds=seconds, templates=templates,
+        status=solution.status, gap=solution.gap, solve_seconds=seconds,
     )
 

@@ -46,10 +46,10 @@ def command(
     write_folder(out, {**{f"{name}.csv": table for name, table in sheets.items()},
                        "roster.xlsx": sheets, "summary.json": summary})
 
-    quality = "optimal" if plan.status == "optimal" else "best found"
+    quality = "optimal" if plan.status == "optimal" else "best found in the time limit"
     console.print(f"week of {plan.week_start.date()} ({plan.plan_to}): {int(plan.shifts['agents'].sum()):,} shifts, "
-                  f"{plan.paid_agent_hours:,.0f} paid agent-hours, cost {plan.cost:,.2f}; {quality}, within "
-                  f"{plan.gap:.2%} of optimal, {plan.solve_seconds:.1f} s")
+                  f"{plan.paid_agent_hours:,.0f} paid agent-hours, cost {plan.cost:,.2f}; {quality} "
+                  f"(proven within {plan.gap:.2%}), {plan.solve_seconds:.1f} s")
     short = plan.coverage[plan.coverage["shortfall"] > 0]
     if short.empty:
         console.print("every interval covered")
