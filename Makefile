@@ -41,10 +41,11 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
-## bench: the benchmarks in bench/, with the libraries we compare against (own venv, see BENCH_VENV)
+## bench: every benchmark in bench/, with the libraries we compare against (own venv, see BENCH_VENV)
 bench: $(BENCH_VENV)/.bench
 	$(BENCH_VENV)/bin/python bench/bench_erlang.py
 	$(BENCH_VENV)/bin/python bench/bench_simulate.py
+	$(BENCH_VENV)/bin/python bench/bench_roster.py
 
 ## sample: regenerate the sample history in data/ (seeded, reproducible)
 sample: $(VENV)/.runtime

@@ -2,7 +2,8 @@
 
 Sections: ``[site]`` (time zone, interval length, opening hours), ``[queue_defaults]``
 and ``[queues.NAME]`` (a queue's table overrides the defaults field by field; a queue with
-no table uses the defaults, and outputs say so), ``[forecast]`` and ``[shifts]``.
+no table uses the defaults, and outputs say so), ``[forecast]``, ``[shifts]`` (shift
+templates and the shift plan) and ``[roster]`` (working-time rules for named agents).
 Unknown keys are errors, so a typo never silently falls back to a default. The
 commented sample ``data/shiftcast.toml`` documents every setting.
 """
@@ -23,6 +24,7 @@ __all__ = [
     "Config",
     "ForecastSettings",
     "QueueSettings",
+    "RosterRules",
     "ShiftRules",
     "Site",
     "load_config",
@@ -121,18 +123,35 @@ class ForecastSettings(_Section):
 
 
 class ShiftRules(_Section):
-    """Allowed shifts and their cost (the roster optimizer reads these)."""
+    """Allowed shifts, their cost, and how the shift plan is solved (``staffing.shiftplan``).
+
+    Times are wall-clock in the site's zone; hours may be fractional (``7.5``) but every
+    start, length, break and break offset must be a whole number of the requirements'
+    intervals (checked when planning, where the interval length is known).
+    """
 
     start_step_minutes: int = Field(30, gt=0, le=1440)
     earliest_start: str = "00:00"
-    latest_start: str = "23:30"
+    latest_start: str = "23:30"  # earlier than earliest_start: the start window wraps midnight
     lengths_hours: list[float] = Field(default_factory=lambda: [4.0, 6.0, 8.0], min_length=1)
-    # shift length (hours, as a string key in TOML) -> paid, non-covering break minutes
+    # shift length (hours, as a string key in TOML) -> paid, non-covering break minutes for
+    # shifts at least that long; a shift takes the break of the longest key it reaches
     break_minutes: dict[str, int] = Field(default_factory=lambda: {"6": 30, "8": 30})
-    break_window_hours: tuple[float, float] = (2.0, 5.0)
+    break_window_hours: tuple[float, float] = (2.0, 5.0)  # earliest and latest break start into the shift
     cost_per_hour: float = Field(1.0, gt=0)
-    night_premium: float = Field(0.25, ge=0)
-    max_agents: int = Field(200, gt=0)
+    # fixed cost of each shift worked (handover, log-in, travel), in the same money as
+    # cost_per_hour: with 0, short shifts without a break are the cheapest way to cover,
+    # and a plan of 4 h shifts cannot be rostered onto full-time contracts
+    cost_per_shift: float = Field(0.0, ge=0)
+    night_premium: float = Field(0.25, ge=0)  # extra cost share for hours inside night_hours
+    night_hours: tuple[str, str] = ("22:00", "06:00")  # start and end of the night (wraps midnight)
+    max_agents: int = Field(200, gt=0)  # most agents on duty at once, all queues, breaks included
+    # "requirement": cover every interval's agents_scheduled; "daily_service_level" /
+    # "weekly_service_level": meet each queue's service-level target on average over each
+    # day / the week, weighted by volume (cheaper; single intervals may fall below target)
+    plan_to: Literal["requirement", "daily_service_level", "weekly_service_level"] = "requirement"
+    time_limit_seconds: float = Field(60.0, gt=0)  # solver time limit; the best plan found is returned
+    mip_rel_gap: float = Field(0.005, ge=0, lt=1)  # stop when cost is proven within this share of optimal
 
     @field_validator("earliest_start", "latest_start")
     @classmethod
@@ -140,12 +159,59 @@ class ShiftRules(_Section):
         parse_clock(text)
         return text
 
+    @field_validator("night_hours")
+    @classmethod
+    def _night(cls, hours: tuple[str, str]) -> tuple[str, str]:
+        if parse_clock(hours[0]) % 1440 == parse_clock(hours[1]) % 1440:
+            raise ValueError(f"night start and end must differ; got {list(hours)}")
+        return hours
+
     @field_validator("lengths_hours")
     @classmethod
     def _positive(cls, lengths: list[float]) -> list[float]:
         if any(length <= 0 or length > 24 for length in lengths):
             raise ValueError(f"shift lengths must be in (0, 24] hours; got {lengths}")
         return lengths
+
+    @field_validator("break_minutes")
+    @classmethod
+    def _breaks(cls, breaks: dict[str, int]) -> dict[str, int]:
+        for key, minutes in breaks.items():
+            try:
+                hours = float(key)
+            except ValueError:
+                raise ValueError(f"break_minutes keys are shift lengths in hours, e.g. {{ 6 = 30 }}; got '{key}'") from None
+            if hours <= 0 or minutes <= 0:
+                raise ValueError(f"break_minutes needs positive lengths and minutes; got {key} = {minutes}")
+        return breaks
+
+    @field_validator("break_window_hours")
+    @classmethod
+    def _window(cls, window: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= window[0] <= window[1]:
+            raise ValueError(f"break_window_hours must be [earliest, latest] with 0 <= earliest <= latest; got {list(window)}")
+        return window
+
+    def break_for(self, length_hours: float) -> int:
+        """Break minutes of a shift of ``length_hours``: the longest key it reaches; 0 if none."""
+        reached = [(float(key), minutes) for key, minutes in self.break_minutes.items() if float(key) <= length_hours]
+        return max(reached)[1] if reached else 0
+
+
+class RosterRules(_Section):
+    """Working-time rules for the named weekly roster (``staffing.roster``)."""
+
+    min_rest_hours: float = Field(11.0, ge=0, le=48)  # between the end of one shift and the start of the next
+    min_days_off: int = Field(2, ge=0, le=6)  # days in the week on which no shift starts
+    prefer_consecutive_days_off: bool = True  # reward two days off in a row (the week wraps)
+    contract_tolerance_hours: float = Field(4.0, ge=0)  # paid hours may differ from the contract by this much
+    # a night shift works at least this many hours inside shifts.night_hours
+    # (3 h is the EU Working Time Directive's definition of a night worker's shift)
+    night_shift_min_hours: float = Field(3.0, gt=0, le=24)
+    # queue -> language an agent must speak to work it (checked against agents.csv languages)
+    queue_languages: dict[str, str] = {}
+    time_limit_seconds: float = Field(30.0, gt=0)
+    mip_rel_gap: float = Field(0.01, ge=0, lt=1)
 
 
 class Config(_Section):
@@ -156,6 +222,7 @@ class Config(_Section):
     queues: dict[str, QueueSettings] = {}
     forecast: ForecastSettings = ForecastSettings()
     shifts: ShiftRules = ShiftRules()
+    roster: RosterRules = RosterRules()
 
     @model_validator(mode="before")
     @classmethod

@@ -7,6 +7,11 @@ site's zone marking the START of the interval. :func:`validate_frame_a` and
 normalised: columns typed, rows sorted by queue and time. Every problem found is reported
 in one :class:`~shiftcast.errors.InputError`, each naming the column, the first bad
 values and the fix.
+
+Frame C (shift plan and roster) is the optimizer's output: ``shifts``, ``coverage`` and,
+with named agents, ``roster`` (plus ``unassigned`` shifts and a per-agent summary);
+:func:`validate_frame_c` checks one of its tables when it is read back. The agents file
+(``agents.csv``) that the roster reads is checked by :func:`validate_agents`.
 """
 
 from __future__ import annotations
@@ -21,12 +26,22 @@ from shiftcast.errors import InputError, format_values
 __all__ = [
     "FRAME_A_COLUMNS",
     "FRAME_B_COLUMNS",
+    "FRAME_C_TABLES",
+    "AGENTS_COLUMNS",
+    "AGENT_SUMMARY_COLUMNS",
+    "COVERAGE_COLUMNS",
     "DEFAULT_QUEUE",
+    "ROSTER_COLUMNS",
+    "SHIFTS_COLUMNS",
+    "UNASSIGNED_COLUMNS",
     "in_frame_order",
     "interval_minutes",
     "parse_timestamps",
+    "split_list",
+    "validate_agents",
     "validate_frame_a",
     "validate_frame_b",
+    "validate_frame_c",
 ]
 
 DEFAULT_QUEUE = "default"
@@ -55,6 +70,81 @@ FRAME_B_COLUMNS = {
     "occupancy": "expected share of on-contact agent time that is busy",
     "abandon_rate": "expected share of contacts abandoning (Erlang A only)",
 }
+
+# Frame C: one row per shift of the plan week (``agents`` start it)
+SHIFTS_COLUMNS = {
+    "shift_id": "queue-weekday-HHMM-length[-bHHMM]: the queue worked, start, length and break start",
+    "queue": "the queue the shift's agents work",
+    "start": "start of this occurrence of the shift, timezone-aware, site time",
+    "end": "end of the shift (start + paid length), timezone-aware",
+    "breaks": "paid, non-covering break as HH:MM-HH:MM wall-clock, empty if none",
+    "agents": "agents starting this shift (whole, >= 0)",
+    "paid_hours": "paid hours per agent, breaks included",
+    "night_hours": "hours per agent inside shifts.night_hours",
+    "cost": "agents x (cost_per_shift + cost_per_hour x (paid_hours + night_premium x night_hours))",
+}
+# Frame C: one row per queue per interval of the plan week
+COVERAGE_COLUMNS = {
+    "queue": "queue name",
+    "interval_start": "start of the interval, timezone-aware, site time",
+    "required": "agents_scheduled from the requirements",
+    "planned": "agents on duty and not on break in the plan",
+    "on_break": "agents on duty but on their break",
+    "gap": "planned - required (negative: short by that many agents)",
+    "shortfall": "max(required - planned, 0)",
+    "service_level": "expected service level with the planned agents (Erlang C/A or deferred backlog)",
+    "service_level_target": "the queue's service_level setting (empty for deferred work)",
+}
+# Frame C: one row per agent per worked shift
+ROSTER_COLUMNS = {
+    "agent": "agent name from agents.csv",
+    "date": "local date the shift starts",
+    "shift_id": "the plan's shift (see shifts)",
+    "queue": "queue worked",
+    "start": "shift start, timezone-aware",
+    "end": "shift end, timezone-aware",
+    "breaks": "break as HH:MM-HH:MM, empty if none",
+    "paid_hours": "paid hours of the shift",
+    "night": "True for a night shift (roster.night_shift_min_hours inside shifts.night_hours)",
+    "weekend": "True if the shift starts on a Saturday or Sunday",
+}
+# Frame C: plan shifts nobody in agents.csv could take
+UNASSIGNED_COLUMNS = {
+    "shift_id": "the plan's shift",
+    "queue": "queue worked",
+    "start": "shift start, timezone-aware",
+    "end": "shift end, timezone-aware",
+    "agents_unassigned": "agents the plan wants on this shift that the roster could not name",
+    "paid_hours": "paid hours per agent",
+}
+AGENT_SUMMARY_COLUMNS = {
+    "agent": "agent name",
+    "contract_hours_per_week": "contracted paid hours per week",
+    "paid_hours": "paid hours rostered this week",
+    "hours_short": "hours below contract_hours_per_week - roster.contract_tolerance_hours (0 if within)",
+    "shifts": "shifts rostered",
+    "days_off": "days of the week with no shift start",
+    "consecutive_days_off": "True if two days off fall next to each other (the week wraps)",
+    "weekend_shifts": "shifts starting on Saturday or Sunday",
+    "night_shifts": "night shifts",
+}
+FRAME_C_TABLES = {"shifts": SHIFTS_COLUMNS, "coverage": COVERAGE_COLUMNS, "roster": ROSTER_COLUMNS,
+                  "unassigned": UNASSIGNED_COLUMNS, "agent_summary": AGENT_SUMMARY_COLUMNS}
+_FRAME_C_TIMES = ("interval_start", "start", "end")
+
+# agents.csv, the roster's input: one row per agent
+AGENTS_COLUMNS = {
+    "agent": "unique name",
+    "contract_hours_per_week": "contracted paid hours per week (> 0)",
+    "min_shifts": "fewest shifts in the week (whole, >= 0)",
+    "max_shifts": "most shifts in the week (whole, >= min_shifts, <= 7)",
+    "skills": "queues the agent may work, separated by ';' (e.g. chat_en;email)",
+    "languages": "languages spoken, separated by ';' (e.g. en;zh), optional",
+    "unavailable_days": "weekdays (mon..sun) or dates (YYYY-MM-DD) off, separated by ';', optional",
+}
+_REQUIRED_AGENTS = ("agent", "contract_hours_per_week", "min_shifts", "max_shifts", "skills")
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
 _REQUIRED_A = ("interval_start", "volume")
 _REQUIRED_B = ("interval_start", "volume", "agents_required", "agents_scheduled")
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
@@ -217,3 +307,110 @@ def validate_frame_b(frame: pd.DataFrame, timezone: str, *, source: str = "requi
     if problems:
         raise InputError(f"{source}: " + "; ".join(problems))
     return in_frame_order(frame, FRAME_B_COLUMNS)
+
+
+def split_list(text: object) -> list[str]:
+    """``'a; b;c'`` -> ``['a', 'b', 'c']``; empty or missing -> ``[]``."""
+    if text is None or pd.isna(text):
+        return []
+    return [part.strip() for part in str(text).split(";") if part.strip()]
+
+
+def _agent_rows(frame: pd.DataFrame, mask: pd.Series) -> str:
+    return ", ".join(repr(a) for a in frame.loc[mask, "agent"].head(_SHOWN_ROWS))
+
+
+def validate_agents(frame: pd.DataFrame, *, source: str = "agents") -> pd.DataFrame:
+    """Check and normalise an agents table (see ``AGENTS_COLUMNS``).
+
+    Checks each column on its own (names, numbers, whole shift counts, list syntax,
+    weekday and date tokens); whether the skills exist and the contracts fit the shift
+    rules is checked by the roster, which knows the queues and shifts.
+    """
+    frame = frame.copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in _REQUIRED_AGENTS if c not in frame.columns]
+    if missing:
+        raise InputError(f"{source} is missing column(s) {', '.join(missing)}; found {', '.join(frame.columns)}. "
+                         f"Columns: {', '.join(AGENTS_COLUMNS)}")
+    for optional in ("languages", "unavailable_days"):
+        if optional not in frame.columns:
+            frame[optional] = ""
+    problems: list[str] = []
+    names = frame["agent"].astype("string").str.strip()
+    blank = names.isna() | (names == "")
+    if blank.any():
+        problems.append(f"agent must be a name; got blanks in data row(s) {format_values((np.flatnonzero(blank) + 1).tolist())}")
+    frame["agent"] = names.fillna("").astype(str)
+    twice = frame["agent"].duplicated(keep=False) & ~blank
+    if twice.any():
+        problems.append(f"agent names must be unique; got {_agent_rows(frame, twice)} more than once; rename or merge them")
+    hours = pd.to_numeric(frame["contract_hours_per_week"], errors="coerce")
+    bad = hours.isna() | ~(hours > 0) | ~np.isfinite(hours)
+    if bad.any():
+        problems.append(f"contract_hours_per_week must be > 0; got {format_values(frame.loc[bad, 'contract_hours_per_week'].tolist())} "
+                        f"for agent(s) {_agent_rows(frame, bad)}")
+    frame["contract_hours_per_week"] = hours
+    for column in ("min_shifts", "max_shifts"):
+        counts = pd.to_numeric(frame[column], errors="coerce")
+        bad = counts.isna() | (counts < 0) | (counts > 7) | (counts != np.floor(counts))
+        if bad.any():
+            problems.append(f"{column} must be a whole number of shifts in [0, 7]; got "
+                            f"{format_values(frame.loc[bad, column].tolist())} for agent(s) {_agent_rows(frame, bad)}")
+        frame[column] = counts
+    if not any(p.startswith(("min_shifts", "max_shifts")) for p in problems):
+        frame[["min_shifts", "max_shifts"]] = frame[["min_shifts", "max_shifts"]].astype(np.int64)
+        crossed = frame["min_shifts"] > frame["max_shifts"]
+        if crossed.any():
+            problems.append(f"min_shifts must not exceed max_shifts; it does for agent(s) {_agent_rows(frame, crossed)}")
+    frame["skills"] = frame["skills"].map(split_list)
+    no_skill = frame["skills"].map(len) == 0
+    if no_skill.any():
+        problems.append(f"skills must list at least one queue; got none for agent(s) {_agent_rows(frame, no_skill)}; "
+                        f"list queues separated by ';'")
+    frame["languages"] = frame["languages"].map(split_list)
+    frame["unavailable_days"] = frame["unavailable_days"].map(split_list)
+    for agent, days in zip(frame["agent"], frame["unavailable_days"]):
+        unknown = [d for d in days if d.lower() not in _WEEKDAYS and pd.isna(pd.to_datetime(d, errors="coerce", format="%Y-%m-%d"))]
+        if unknown:
+            problems.append(f"unavailable_days must be weekdays (mon..sun) or dates YYYY-MM-DD; got "
+                            f"{format_values(unknown)} for agent {agent!r}")
+            break
+    if problems:
+        raise InputError(f"{source}: " + "; ".join(problems))
+    frame["unavailable_days"] = frame["unavailable_days"].map(lambda days: [d.lower() for d in days])
+    return frame[list(AGENTS_COLUMNS)]
+
+
+def validate_frame_c(frame: pd.DataFrame, table: str, timezone: str, *, source: str | None = None) -> pd.DataFrame:
+    """Check a Frame C table read back from a file: its columns, timestamps and counts.
+
+    ``table`` is one of ``FRAME_C_TABLES`` (shifts, coverage, roster, unassigned, agent_summary).
+    Timestamps are parsed into ``timezone``; agent counts must be whole and >= 0.
+    """
+    columns = FRAME_C_TABLES[table]
+    source = source or table
+    frame = frame.copy()
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(f"{source} is missing column(s) {', '.join(missing)}; a {table} table has {', '.join(columns)}")
+    for column in _FRAME_C_TIMES:
+        if column in columns:
+            frame[column], _ = parse_timestamps(frame[column], timezone, column=column)
+    problems: list[str] = []
+    for column in ("agents", "required", "planned", "on_break", "agents_unassigned", "shifts"):
+        if column in columns:
+            values = pd.to_numeric(frame[column], errors="coerce")
+            bad = values.isna() | (values < 0) | (values != np.floor(values))
+            if bad.any():
+                problems.append(f"{column} must be whole agents >= 0; got {format_values(frame.loc[bad, column].tolist())}")
+            frame[column] = values
+    if {"start", "end"} <= set(columns):
+        backwards = frame["end"] <= frame["start"]
+        if backwards.any():
+            problems.append(f"end must be after start; it is not for {format_values(frame.loc[backwards, 'start'].astype(str).tolist())}")
+    if problems:
+        raise InputError(f"{source}: " + "; ".join(problems))
+    if "breaks" in frame.columns:
+        frame["breaks"] = frame["breaks"].astype("string").fillna("").astype(str)
+    return frame[list(columns) + [c for c in frame.columns if c not in columns]]

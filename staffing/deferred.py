@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["deferred_staffing"]
+__all__ = ["deferred_kpis", "deferred_staffing"]
 
 
 def deferred_staffing(
@@ -54,7 +54,32 @@ def deferred_staffing(
     fractional = np.maximum(due, 0) / productive
     agents = np.ceil(fractional - 1e-9).astype(np.int64)
 
-    capacity = agents * productive
+    return {"agents_required": agents, "agents_required_fractional": fractional,
+            **deferred_kpis(starts, volume, aht_seconds, interval_seconds, agents,
+                            response_hours=response_hours, max_occupancy=max_occupancy)}
+
+
+def deferred_kpis(
+    interval_start_seconds: np.ndarray,
+    volume: np.ndarray,
+    aht_seconds: np.ndarray,
+    interval_seconds: float,
+    agents: np.ndarray,
+    *,
+    response_hours: float,
+    max_occupancy: float | None,
+) -> dict[str, np.ndarray]:
+    """KPIs of a deferred queue worked by ``agents`` per interval (whole or fractional).
+
+    Shapes and units as in :func:`deferred_staffing`; ``agents`` are agents on this work
+    (after shrinkage), shape (n,). The backlog is empty before the first interval.
+    Returns ``service_level``, ``asa_seconds``, ``occupancy`` and ``backlog_seconds``.
+    """
+    starts = np.asarray(interval_start_seconds, dtype=float)
+    work = np.asarray(volume, dtype=float) * np.asarray(aht_seconds, dtype=float)
+    agents = np.asarray(agents, dtype=float)
+    size = work.size
+    capacity = agents * interval_seconds * (max_occupancy or 1.0)
     surplus = np.cumsum(work - capacity)
     backlog = surplus - np.minimum(np.minimum.accumulate(surplus), 0)  # Lindley's recursion
     done_cumulative = np.cumsum(work) - backlog
@@ -66,8 +91,6 @@ def deferred_staffing(
     with np.errstate(divide="ignore", invalid="ignore"):
         occupancy = np.where(agents > 0, done / (agents * interval_seconds), 0.0)
     return {
-        "agents_required": agents,
-        "agents_required_fractional": fractional,
         "service_level": np.where(work > 0, on_time.astype(float), 1.0),
         "asa_seconds": np.where(work > 0, response_seconds, 0.0),
         "occupancy": occupancy,

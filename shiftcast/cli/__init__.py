@@ -12,7 +12,7 @@ import sys
 import typer
 from typer.exceptions import Abort, TyperException
 
-from shiftcast.cli import erlang, staff
+from shiftcast.cli import erlang, roster, staff
 from shiftcast.errors import InputError
 
 __all__ = ["app", "main"]
@@ -26,6 +26,7 @@ app = typer.Typer(
 )
 app.command("erlang")(erlang.command)
 app.command("staff")(staff.command)
+app.command("roster")(roster.command)
 
 
 def _fail(message: str) -> None:

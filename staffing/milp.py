@@ -1,0 +1,182 @@
+"""Mixed-integer programs through HiGHS (``scipy.optimize``), with a proven optimality gap.
+
+Set-covering and assignment models have strong LP relaxations, but their many
+near-identical columns (the same shift with its break a quarter-hour later) make plain
+branch and bound slow to find good integer solutions: on a 15-minute week of four queues
+HiGHS alone is still 15% from optimal after a minute. :func:`solve` therefore works in
+steps (an LP-based restricted master heuristic, "price and branch"):
+
+1. Solve the LP relaxation (interior point, then crossover to a vertex, whose support
+   is small). Its value is a lower bound on the optimum.
+2. Solve the MILP restricted to the integer columns the LP uses, with all the time
+   left (every continuous column, such as a shortfall slack, is kept, so the restricted
+   problem is feasible whenever the full one is, and its LP optimum is the full one's).
+   Its value is an upper bound; on the same week it is within 0.2% of the bound in
+   seconds.
+3. If ``(upper - lower) / upper`` is still above ``mip_rel_gap`` and time is left (small
+   problems, whose LP bound is weak), or the LP did not finish, solve the full MILP with
+   the time left; keep the better solution and the better of the two bounds.
+
+The reported gap is always against a proven lower bound, so "optimal" means "proven
+within ``mip_rel_gap`` of optimal". HiGHS checks its time limit between steps of its
+own, so a large model can overrun ``time_limit_seconds`` by a few seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+from shiftcast.errors import InputError
+
+__all__ = ["Model", "Solution", "solve"]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """An integer solution and how good it is proven to be.
+
+    ``x``: values of all columns, shape (n,), integers rounded exactly; ``objective``:
+    its cost; ``bound``: a proven lower bound on the optimal cost; ``gap``:
+    ``(objective - bound) / max(|objective|, 1e-9)``; ``status``: ``optimal`` (gap within
+    the requested ``mip_rel_gap``) or ``feasible`` (the best found, at most ``gap`` from
+    optimal: time ran out, or the restricted search could not close the gap);
+    ``seconds``: wall time of the solve.
+    """
+
+    x: np.ndarray
+    objective: float
+    bound: float
+    gap: float
+    status: str
+    seconds: float
+
+
+class Model:
+    """A MILP assembled block by block: columns with costs and bounds, rows as triplets.
+
+    ``add_variables`` returns the new columns' indices; ``add_constraints`` takes rows
+    numbered from 0 within the block, global column indices and coefficients, and the
+    rows' bounds; :meth:`solve` hands the assembled sparse problem to :func:`solve`.
+    """
+
+    def __init__(self) -> None:
+        self._columns: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._row_bounds: list[tuple[np.ndarray, np.ndarray]] = []
+        self.n_columns = 0
+        self.n_rows = 0
+
+    def add_variables(self, count: int, *, cost: object = 0.0, lower: object = 0.0, upper: object = np.inf,
+                      integer: bool = False) -> np.ndarray:
+        """``count`` new columns (scalars broadcast to shape (count,)); their indices."""
+        block = [np.broadcast_to(np.asarray(v, dtype=float), (count,)) for v in (cost, lower, upper)]
+        self._columns.append((*block, np.full(count, integer)))
+        indices = np.arange(self.n_columns, self.n_columns + count)
+        self.n_columns += count
+        return indices
+
+    def add_constraints(self, rows: np.ndarray, columns: np.ndarray, values: object, *, count: int,
+                        lower: object = -np.inf, upper: object = np.inf) -> np.ndarray:
+        """``count`` rows ``lower <= sum(values * x[columns]) <= upper``; triplets (rows, columns,
+        values) number the rows 0..count-1 within this block. Returns the rows' global indices."""
+        rows = np.asarray(rows, dtype=np.int64)
+        self._rows.append((rows + self.n_rows, np.asarray(columns, dtype=np.int64),
+                           np.broadcast_to(np.asarray(values, dtype=float), rows.shape)))
+        self._row_bounds.append(tuple(np.broadcast_to(np.asarray(v, dtype=float), (count,)) for v in (lower, upper)))
+        indices = np.arange(self.n_rows, self.n_rows + count)
+        self.n_rows += count
+        return indices
+
+    def solve(self, *, time_limit_seconds: float, mip_rel_gap: float, time_limit_setting: str) -> Solution:
+        """Assemble and solve (see :func:`solve`)."""
+        cost, lower, upper, integer = (np.concatenate([block[k] for block in self._columns]) for k in range(4))
+        rows, columns, values = (np.concatenate([block[k] for block in self._rows]) for k in range(3))
+        matrix = sp.csr_array((values, (rows, columns)), shape=(self.n_rows, self.n_columns))
+        row_lower, row_upper = (np.concatenate([bounds[k] for bounds in self._row_bounds]) for k in range(2))
+        return solve(cost, integer, lower, upper, matrix, row_lower, row_upper, time_limit_seconds=time_limit_seconds,
+                     mip_rel_gap=mip_rel_gap, time_limit_setting=time_limit_setting)
+
+
+_MIN_FULL_SECONDS = 1.0  # the full MILP of step 3 runs only with at least this much time left
+
+
+def _relative_gap(objective: float, bound: float) -> float:
+    return max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+
+
+def _lp(c, lower, upper, matrix, row_lower, row_upper, time_limit):
+    """The LP relaxation by HiGHS' interior-point method (with crossover to a vertex): on
+    these degenerate covering and assignment LPs it is several times faster than simplex."""
+    equal = row_lower == row_upper
+    above, below = np.isfinite(row_upper) & ~equal, np.isfinite(row_lower) & ~equal
+    return linprog(c, A_ub=sp.vstack([matrix[above], -matrix[below]]).tocsr(),
+                   b_ub=np.r_[row_upper[above], -row_lower[below]],
+                   A_eq=matrix[equal] if equal.any() else None, b_eq=row_lower[equal] if equal.any() else None,
+                   bounds=np.column_stack([lower, upper]), method="highs-ipm",
+                   options={"time_limit": max(time_limit, 0.1)})
+
+
+def _milp(c, integer, lower, upper, matrix, row_lower, row_upper, time_limit, mip_rel_gap):
+    return milp(c, integrality=integer.astype(np.uint8), bounds=Bounds(lower, upper),
+                constraints=[LinearConstraint(matrix, row_lower, row_upper)],
+                options={"time_limit": max(time_limit, 0.1), "mip_rel_gap": mip_rel_gap})
+
+
+def solve(
+    c: np.ndarray,
+    integer: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    matrix: sp.csr_array,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    *,
+    time_limit_seconds: float,
+    mip_rel_gap: float,
+    time_limit_setting: str,
+) -> Solution:
+    """Minimise ``c @ x`` s.t. ``row_lower <= matrix @ x <= row_upper``, ``lower <= x <= upper``,
+    ``x[integer]`` whole.
+
+    Shapes: ``c``, ``integer`` (bool), ``lower``, ``upper``: (n,); ``matrix``: (m, n)
+    sparse; ``row_lower``, ``row_upper``: (m,), ±inf for open sides. The problem must have
+    a feasible point (callers add slack columns). If HiGHS finds none before the time
+    limit, raises :class:`InputError` naming ``time_limit_setting``, the setting to raise.
+    """
+    began = time.perf_counter()
+    deadline = began + time_limit_seconds
+    matrix = sp.csr_array(matrix)
+    c, lower, upper = (np.asarray(v, dtype=float) for v in (c, lower, upper))
+    row_lower, row_upper = np.asarray(row_lower, dtype=float), np.asarray(row_upper, dtype=float)
+    integer = np.asarray(integer, dtype=bool)
+
+    best_x, best_value, bound = None, np.inf, -np.inf
+    relaxation = _lp(c, lower, upper, matrix, row_lower, row_upper, deadline - time.perf_counter())
+    if relaxation.status == 0:
+        bound = float(relaxation.fun)
+        columns = np.flatnonzero(~integer | (relaxation.x > 1e-9))
+        result = _milp(c[columns], integer[columns], lower[columns], upper[columns], matrix[:, columns],
+                       row_lower, row_upper, deadline - time.perf_counter(), mip_rel_gap)
+        if result.x is not None:
+            best_x, best_value = np.zeros(c.size), float(result.fun)
+            best_x[columns] = result.x
+    remaining = deadline - time.perf_counter()
+    if best_x is None or (_relative_gap(best_value, bound) > mip_rel_gap and remaining > _MIN_FULL_SECONDS):
+        result = _milp(c, integer, lower, upper, matrix, row_lower, row_upper, remaining, mip_rel_gap)
+        if result.x is not None and result.fun < best_value:
+            best_x, best_value = result.x, float(result.fun)
+        if getattr(result, "mip_dual_bound", None) is not None and np.isfinite(result.mip_dual_bound):
+            bound = max(bound, float(result.mip_dual_bound))
+    if best_x is None:
+        raise InputError(f"{time_limit_setting} must be long enough to find a first solution; got "
+                         f"{time_limit_seconds:g} s and HiGHS found none; raise {time_limit_setting}")
+    best_x = np.where(integer, np.round(best_x), best_x)
+    objective = float(c @ best_x)
+    gap = _relative_gap(objective, bound)
+    return Solution(best_x, objective, bound, gap, "optimal" if gap <= mip_rel_gap + 1e-12 else "feasible",
+                    time.perf_counter() - began)

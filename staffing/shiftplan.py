@@ -1,0 +1,479 @@
+"""The shift plan: how many agents start each shift of one week, per queue, at the lowest cost.
+
+Input is Frame B (``requirements``, one row per queue per interval); output is Frame C's
+``shifts`` and ``coverage`` tables. The model is Dantzig's (1954) set-covering
+formulation of shift scheduling with explicit break placement (Aykin 1996, "Optimal
+shift scheduling with multiple break windows", Management Science 42(4)): one integer
+variable per (queue, start interval, length, break start), so the optimizer decides where
+each agent's break goes. Solved with HiGHS (``staffing.milp``), which proves the cost is
+within ``shifts.mip_rel_gap`` of optimal, or reports the gap reached in the time limit.
+
+What the plan covers, and the choices behind it:
+
+- **One week.** The plan is for the 7 days from ``week_start`` (a local midnight;
+  default: the first midnight of the requirements, so a 14-day file plans its first
+  week; pass the second Monday to plan the second). The week wraps: Sunday's night shift
+  also covers Monday 00:00-06:00, as in a pattern repeated every week. Every interval of
+  the week must be in the requirements, for every queue.
+- **Queues are planned separately.** Each shift works one queue, and each queue's
+  requirement is its own ``agents_scheduled`` (whole agents). Pooling queues on
+  ``agents_scheduled_fractional`` would save up to one agent per queue per interval of
+  rounding, but only for agents who can switch queues within an interval, which the plan
+  cannot promise for the named roster's skills; per-queue shifts let the roster respect
+  skills exactly.
+- **Breaks vs shrinkage.** ``agents_scheduled`` already grosses up for shrinkage
+  (absence, training, meetings). Breaks are placed explicitly here, so shrinkage is
+  assumed NOT to include them: ``planned`` counts agents on duty and not on break.
+- **Cost** per agent is ``cost_per_shift + cost_per_hour x (paid hours + night_premium
+  x hours inside night_hours)``; breaks are paid. An uncovered agent-interval costs ten times the
+  dearest shift, so coverage falls short only where the rules or ``max_agents`` (most
+  agents on duty at once, breaks included, all queues) make covering impossible; the
+  coverage table then shows the shortfall per interval.
+- **Service-level modes** (``plan_to = "daily_service_level"`` or
+  ``"weekly_service_level"``): instead of covering each interval, each Erlang queue's
+  volume-weighted service level over each day (or the week) must reach its target. An
+  interval's service level is a concave piecewise-linear function of its planned agents
+  (Erlang C/A at each headcount, agents on contacts = planned x (1 - shrinkage) x
+  concurrency, interpolated between whole servers; the upper concave hull where the
+  curve is not concave), from a floor of a stable queue (more servers than Erlangs) up.
+  Deferred queues (e-mail, social) keep per-interval coverage. Occupancy and ASA caps
+  are not constraints in these modes.
+
+Not handled: several breaks per shift, opening hours limiting shift times, part-day
+weeks, DST changing a shift's real length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from shiftcast.config import Config, QueueSettings
+from shiftcast.errors import InputError
+from shiftcast.schema import COVERAGE_COLUMNS, SHIFTS_COLUMNS, interval_minutes
+from staffing.deferred import deferred_kpis
+from staffing.milp import Model
+from staffing.requirements import staff_queue
+from staffing.shifts import DAYS_PER_WEEK, MINUTES_PER_DAY, ShiftTemplates, build_templates
+
+__all__ = ["ShiftPlan", "plan_shifts", "service_level_at"]
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SHORTFALL_COST_FACTOR = 10.0  # an uncovered agent-interval costs this many times the dearest shift
+_CAP_SCREEN = 0.9  # max_agents rows start where requirements reach this share of the cap
+SL_TOLERANCE = 0.002  # most an interval's modelled service level may fall below the Erlang curve
+
+
+@dataclass(frozen=True)
+class ShiftPlan:
+    """A week's shift plan (Frame C ``shifts`` and ``coverage``) and its figures.
+
+    Hours are agent-hours over the week; ``cost`` is the shifts' cost without penalties;
+    ``service_level`` maps each queue to its volume-weighted service level over the week
+    at the planned staffing; ``status`` is ``optimal`` (cost proven within ``gap`` of the
+    optimum, ``gap <= shifts.mip_rel_gap``) or ``feasible`` (the best plan found in
+    ``shifts.time_limit_seconds``, at most ``gap`` from optimal); ``gap`` is relative to
+    the solver's objective: the shifts' cost plus the penalty on any shortfall.
+    """
+
+    shifts: pd.DataFrame
+    coverage: pd.DataFrame
+    week_start: pd.Timestamp
+    interval_minutes: int
+    plan_to: str
+    cost: float
+    paid_agent_hours: float
+    required_agent_hours: float
+    shortfall_agent_hours: float
+    over_coverage_agent_hours: float
+    service_level: dict[str, float]
+    status: str
+    gap: float
+    solve_seconds: float
+
+    def summary(self) -> dict[str, Any]:
+        """The plan's figures as a JSON-ready dict."""
+        return {
+            "week_start": self.week_start.isoformat(), "interval_minutes": self.interval_minutes,
+            "plan_to": self.plan_to, "status": self.status, "gap": round(self.gap, 6),
+            "solve_seconds": round(self.solve_seconds, 3), "cost": round(self.cost, 4),
+            "paid_agent_hours": self.paid_agent_hours, "required_agent_hours": self.required_agent_hours,
+            "shortfall_agent_hours": self.shortfall_agent_hours,
+            "over_coverage_agent_hours": self.over_coverage_agent_hours,
+            "shifts": int(self.shifts["agents"].sum()),
+            "service_level": {q: round(v, 6) for q, v in self.service_level.items()},
+        }
+
+
+# ------------------------------------------------------------------------- the week
+
+
+def _week_start(requirements: pd.DataFrame, week_start: object, timezone: str) -> pd.Timestamp:
+    if week_start is None:
+        first = requirements["interval_start"].min()
+        midnight = first.normalize()
+        return midnight if midnight == first else _local_midnight(midnight.tz_localize(None) + pd.Timedelta(days=1), timezone)
+    try:
+        start = pd.Timestamp(week_start)
+    except (ValueError, TypeError):
+        raise InputError(f"week_start must be a date like 2026-11-23; got {week_start!r}") from None
+    start = start.tz_convert(timezone) if start.tzinfo else _local_midnight(start, timezone)
+    if start != start.normalize():
+        raise InputError(f"week_start must be a date (a local midnight); got {start.isoformat()}; give the date only")
+    return start
+
+
+def _local_midnight(naive: pd.Timestamp, timezone: str) -> pd.Timestamp:
+    return naive.tz_localize(timezone, nonexistent="shift_forward", ambiguous=True)
+
+
+def _week_rows(requirements: pd.DataFrame, start: pd.Timestamp, step_minutes: int) -> pd.DataFrame:
+    """The requirement rows of the week from ``start``, with ``slot``: the interval's wall-clock
+    position in the week. Every queue must have every interval of the week."""
+    timezone = str(start.tz)
+    end = _local_midnight(start.tz_localize(None) + pd.Timedelta(days=DAYS_PER_WEEK), timezone)
+    expected = pd.date_range(start, end, freq=f"{step_minutes}min", inclusive="left")
+    inside = requirements[(requirements["interval_start"] >= start) & (requirements["interval_start"] < end)]
+    for queue, rows in requirements.groupby("queue", sort=True):
+        present = pd.DatetimeIndex(inside.loc[inside["queue"] == queue, "interval_start"])
+        missing = expected.difference(present)
+        if len(missing):
+            first, last = rows["interval_start"].min(), rows["interval_start"].max()
+            raise InputError(
+                f"requirements must cover every {step_minutes}-minute interval of the week from "
+                f"{start.date()}; got {len(missing)} missing for queue {queue} (first {missing[0].isoformat()}; "
+                f"its rows run {first.isoformat()} to {last.isoformat()}); give a full week or choose "
+                f"another week_start"
+            )
+    week = inside.copy()
+    wall = week["interval_start"].dt.tz_localize(None) - start.tz_localize(None)
+    week["slot"] = (wall // pd.Timedelta(minutes=step_minutes)).astype(np.int64)
+    return week.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------- service level
+
+
+def _is_deferred(settings: QueueSettings) -> bool:
+    return settings.channel in ("email", "social")
+
+
+def _queue_inputs(rows: pd.DataFrame, settings: QueueSettings, step_seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """(traffic in Erlangs, aht_seconds) per row, filling what the requirements lack from settings."""
+    aht = rows["aht_seconds"].fillna(settings.aht_seconds).to_numpy(float) if "aht_seconds" in rows else \
+        np.full(len(rows), settings.aht_seconds)
+    traffic = rows["volume"].to_numpy(float) * aht / step_seconds
+    return traffic, aht
+
+
+def service_level_at(rows: pd.DataFrame, scheduled: np.ndarray, settings: QueueSettings,
+                     interval_seconds: float) -> np.ndarray:
+    """Expected service level of one queue's intervals with ``scheduled`` agents on duty and off break.
+
+    ``rows``: the queue's Frame B rows (sorted by time), shape (n,); ``scheduled``: agents
+    per row, shape (n,) or (n, k) for k headcounts each. Agents on contacts are
+    ``scheduled x (1 - shrinkage)``; Erlang queues use ``concurrency`` servers per agent
+    and interpolate linearly between whole servers; deferred queues (1-D only) use the
+    fluid backlog model of ``staffing.deferred`` (share answered within ``response_hours``).
+    """
+    on_contacts = np.asarray(scheduled, dtype=float) * (1 - settings.shrinkage)
+    traffic, aht = _queue_inputs(rows, settings, interval_seconds)
+    if _is_deferred(settings):
+        seconds = (rows["interval_start"] - rows["interval_start"].iloc[0]).dt.total_seconds().to_numpy()
+        return deferred_kpis(seconds, rows["volume"].to_numpy(float), aht, interval_seconds, on_contacts,
+                             response_hours=settings.response_hours,
+                             max_occupancy=settings.max_occupancy)["service_level"]
+    servers = on_contacts * settings.concurrency
+    if servers.ndim == 2:
+        traffic, aht = traffic[:, None], aht[:, None]
+    below = np.floor(servers + 1e-9)
+    share = np.clip(servers - below, 0, 1)
+    low = staff_queue(below, traffic, aht, settings)["service_level"]
+    high = staff_queue(below + 1, traffic, aht, settings)["service_level"]
+    return (1 - share) * low + share * high
+
+
+def _upper_hull(values: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
+    """Slopes and intercepts of a concave piecewise-linear function through points
+    (n, values[n]), n >= first: the upper concave hull, with vertices dropped while every
+    point stays within ``SL_TOLERANCE`` above the chord (so the function never
+    overstates a concave curve's service level, and has few pieces where it flattens)."""
+    hull: list[int] = []
+    for n in range(first, values.size):
+        while len(hull) >= 2:
+            a, b = hull[-2], hull[-1]
+            if (values[b] - values[a]) * (n - a) <= (values[n] - values[a]) * (b - a) + 1e-12:
+                hull.pop()
+            else:
+                break
+        hull.append(n)
+    kept = [hull[0]]
+    for k in range(1, len(hull)):
+        if k == len(hull) - 1:
+            kept.append(hull[k])
+            break
+        a, b = kept[-1], hull[k + 1]
+        between = np.arange(a + 1, b)
+        chord = values[a] + (values[b] - values[a]) * (between - a) / (b - a)
+        if np.any(values[between] - chord > SL_TOLERANCE):
+            kept.append(hull[k])
+    points = np.array(kept)
+    if points.size < 2:
+        return np.zeros(1), values[points[:1]]
+    slopes = np.diff(values[points]) / np.diff(points)
+    return slopes, values[points[:-1]] - slopes * points[:-1]
+
+
+def _sl_floor(rows: pd.DataFrame, settings: QueueSettings, interval_seconds: float) -> np.ndarray:
+    """Fewest agents per row in the service-level modes: a stable queue (more servers than
+    Erlangs), but never more than the row's ``agents_scheduled``; 0 without traffic."""
+    traffic, _ = _queue_inputs(rows, settings, interval_seconds)
+    servers_per_agent = (1 - settings.shrinkage) * settings.concurrency
+    stable = np.floor(traffic / servers_per_agent + 1e-9).astype(np.int64) + 1
+    return np.where(traffic > 0, np.minimum(stable, rows["agents_scheduled"].to_numpy(np.int64)), 0)
+
+
+def _sl_curves(rows: pd.DataFrame, settings: QueueSettings, interval_seconds: float):
+    """Per row: the agent floor, and for rows with traffic the hull segments (slopes,
+    intercepts) of its service level over agents from the floor up."""
+    traffic, _ = _queue_inputs(rows, settings, interval_seconds)
+    required = rows["agents_scheduled"].to_numpy(np.int64)
+    floor = _sl_floor(rows, settings, interval_seconds)
+    top = np.maximum(required, floor) + np.maximum(2, required // 4)
+    grid = np.arange(top.max() + 1)[None, :].repeat(len(rows), axis=0)
+    levels = service_level_at(rows, grid, settings, interval_seconds)
+    segments = [_upper_hull(levels[i, : top[i] + 1], floor[i]) if traffic[i] > 0 else None for i in range(len(rows))]
+    return floor, segments
+
+
+# ---------------------------------------------------------------------- the model
+
+
+def _uncoverable(week: pd.DataFrame, need: np.ndarray, covered: np.ndarray, config: Config) -> None:
+    """Error for the first interval that needs agents but no shift template can cover."""
+    bad = (need > 0) & ~covered[week["slot"].to_numpy()]
+    if bad.any():
+        row = week[bad].iloc[0]
+        rules = config.shifts
+        raise InputError(
+            f"shifts must be able to cover every interval that needs agents; got none on duty at "
+            f"{row['interval_start'].isoformat()} (queue {row['queue']}, {int(need[bad][0])} agents needed) with "
+            f"shifts.earliest_start = {rules.earliest_start}, latest_start = {rules.latest_start} and lengths "
+            f"{rules.lengths_hours} h; widen the start window or add longer shifts"
+        )
+
+
+@dataclass
+class _Queue:
+    name: str
+    rows: pd.DataFrame
+    settings: QueueSettings
+    starts: np.ndarray = field(default=None)  # columns of x for this queue, shape (J,)
+
+
+def _add_queue(model: Model, queue: _Queue, working, templates: ShiftTemplates, plan_to: str,
+               shortfall_cost: float, step_seconds: float) -> None:
+    """The queue's shift columns and its coverage (or service-level) rows."""
+    slots = templates.slots_per_week
+    rows = queue.rows
+    slot = rows["slot"].to_numpy()
+    required = np.zeros(slots)
+    np.maximum.at(required, slot, rows["agents_scheduled"].to_numpy(float))
+    x = model.add_variables(len(templates), cost=templates.cost, upper=np.inf, integer=True)
+    queue.starts = x
+    t_index, j_index = working.nonzero()
+    per_interval = plan_to == "requirement" or _is_deferred(queue.settings)
+    if per_interval:
+        short = model.add_variables(slots, cost=shortfall_cost, upper=required)
+        model.add_constraints(np.r_[t_index, np.arange(slots)], np.r_[x[j_index], short], 1.0, count=slots,
+                              lower=required)
+        return
+    # service-level mode: n_t = agents working at t; SL_i <= hull(n_slot(i)); volume-weighted SL >= target
+    floor, segments = _sl_curves(rows, queue.settings, step_seconds)
+    floor_slot = np.zeros(slots)
+    np.maximum.at(floor_slot, slot, floor.astype(float))
+    n = model.add_variables(slots)
+    model.add_constraints(np.r_[t_index, np.arange(slots)], np.r_[x[j_index], n], np.r_[np.ones(t_index.size), -np.ones(slots)],
+                          count=slots, lower=0.0, upper=0.0)
+    short = model.add_variables(slots, cost=shortfall_cost, upper=floor_slot)
+    model.add_constraints(np.r_[np.arange(slots), np.arange(slots)], np.r_[n, short], 1.0, count=slots, lower=floor_slot)
+    volume = rows["volume"].to_numpy(float)
+    busy = np.flatnonzero(volume > 0)
+    level = model.add_variables(busy.size, upper=1.0)
+    hull_rows, hull_cols, hull_vals, hull_upper = [], [], [], []
+    for k, i in enumerate(busy):
+        slopes, intercepts = segments[i]
+        count = len(hull_upper)
+        block = np.arange(count, count + slopes.size)
+        hull_rows += [block, block]
+        hull_cols += [np.full(slopes.size, level[k]), np.full(slopes.size, n[slot[i]])]
+        hull_vals += [np.ones(slopes.size), -slopes]
+        hull_upper.extend(intercepts)
+    model.add_constraints(np.concatenate(hull_rows), np.concatenate(hull_cols), np.concatenate(hull_vals),
+                          count=len(hull_upper), upper=np.array(hull_upper))
+    slots_per_day = MINUTES_PER_DAY * 60 // int(step_seconds)
+    period = slot[busy] // slots_per_day if plan_to == "daily_service_level" else np.zeros(busy.size, np.int64)
+    periods, period = np.unique(period, return_inverse=True)
+    target = queue.settings.service_level * np.bincount(period, weights=volume[busy])
+    late = model.add_variables(periods.size, cost=shortfall_cost)  # contacts below target, if unavoidable
+    model.add_constraints(np.r_[period, np.arange(periods.size)], np.r_[level, late], np.r_[volume[busy], np.ones(periods.size)],
+                          count=periods.size, lower=target)
+
+
+def _solve(queues: list[_Queue], templates: ShiftTemplates, working, on_duty, config: Config, step_seconds: float):
+    """Build and solve the MILP; add ``max_agents`` rows where a solution breaks the cap, and re-solve.
+
+    ``working`` and ``on_duty``: the templates' (T, J) coverage matrices."""
+    rules = config.shifts
+    model = Model()
+    shortfall_cost = SHORTFALL_COST_FACTOR * templates.cost.max()
+    for queue in queues:
+        _add_queue(model, queue, working, templates, rules.plan_to, shortfall_cost, step_seconds)
+    total_required = np.zeros(templates.slots_per_week)
+    for queue in queues:
+        np.add.at(total_required, queue.rows["slot"].to_numpy(), queue.rows["agents_scheduled"].to_numpy(float))
+    capped = np.zeros(templates.slots_per_week, dtype=bool)
+    add = total_required >= _CAP_SCREEN * rules.max_agents
+    on_duty_rows = on_duty.tocsr()
+    seconds = 0.0
+    while True:
+        if add.any():
+            slots = np.flatnonzero(add)
+            block = on_duty_rows[slots].tocoo()
+            model.add_constraints(np.concatenate([block.row] * len(queues)),
+                                  np.concatenate([q.starts[block.col] for q in queues]), 1.0,
+                                  count=slots.size, upper=float(rules.max_agents))
+            capped |= add
+        solution = model.solve(time_limit_seconds=max(rules.time_limit_seconds - seconds, 1.0),
+                               mip_rel_gap=rules.mip_rel_gap, time_limit_setting="shifts.time_limit_seconds")
+        seconds += solution.seconds
+        duty = sum(on_duty @ solution.x[q.starts] for q in queues)
+        add = (duty > rules.max_agents + 1e-9) & ~capped
+        if not add.any():
+            return solution, seconds
+
+
+# ------------------------------------------------------------------------ outputs
+
+
+def _clock(minutes: np.ndarray) -> np.ndarray:
+    minutes = np.asarray(minutes) % MINUTES_PER_DAY
+    return np.char.add(np.char.zfill((minutes // 60).astype(str), 2), np.char.add(":", np.char.zfill((minutes % 60).astype(str), 2)))
+
+
+def _shifts_table(queues: list[_Queue], x: np.ndarray, templates: ShiftTemplates, start: pd.Timestamp) -> pd.DataFrame:
+    step = templates.interval_minutes
+    frames = []
+    for queue in queues:
+        agents = np.round(x[queue.starts]).astype(np.int64)
+        used = np.flatnonzero(agents > 0)
+        begin = templates.start_slot[used] * step
+        length = templates.length_slots[used] * step
+        pause = templates.break_slots[used] * step
+        pause_start = begin + templates.break_offset_slots[used] * step
+        naive = start.tz_localize(None)
+        hours = np.char.mod("%gh", length / 60)
+        ident = np.char.add(np.char.add(f"{queue.name}-", np.array(WEEKDAY_NAMES)[begin // MINUTES_PER_DAY]),
+                            np.char.add("-", np.char.add(np.char.replace(_clock(begin), ":", ""), np.char.add("-", hours))))
+        ident = np.where(pause > 0, np.char.add(ident, np.char.add("-b", np.char.replace(_clock(pause_start), ":", ""))), ident)
+        frames.append(pd.DataFrame({
+            "shift_id": ident,
+            "queue": queue.name,
+            "start": _localize(naive + pd.to_timedelta(begin, unit="min"), start),
+            "end": _localize(naive + pd.to_timedelta(begin + length, unit="min"), start),
+            "breaks": np.where(pause > 0, np.char.add(np.char.add(_clock(pause_start), "-"), _clock(pause_start + pause)), ""),
+            "agents": agents[used],
+            "paid_hours": templates.paid_hours[used],
+            "night_hours": templates.night_hours[used],
+            "cost": agents[used] * templates.cost[used],
+        }))
+    table = pd.concat(frames, ignore_index=True).sort_values(["start", "queue", "shift_id"], kind="stable")
+    return table.reset_index(drop=True)[list(SHIFTS_COLUMNS)]
+
+
+def _localize(naive: pd.DatetimeIndex, start: pd.Timestamp) -> pd.DatetimeIndex:
+    """Wall-clock times in the site's zone (a repeated hour reads as summer time; a skipped one moves on)."""
+    return pd.DatetimeIndex(naive).tz_localize(start.tz, ambiguous=np.ones(len(naive), dtype=bool),
+                                               nonexistent="shift_forward")
+
+
+def _coverage_table(queues: list[_Queue], x: np.ndarray, working, on_duty, step_seconds: float) -> pd.DataFrame:
+    frames = []
+    for queue in queues:
+        rows, slot = queue.rows, queue.rows["slot"].to_numpy()
+        starts = x[queue.starts]
+        planned = np.round(working @ starts).astype(np.int64)[slot]
+        duty = np.round(on_duty @ starts).astype(np.int64)[slot]
+        required = rows["agents_scheduled"].to_numpy(np.int64)
+        target = np.nan if _is_deferred(queue.settings) else queue.settings.service_level
+        frames.append(pd.DataFrame({
+            "queue": queue.name,
+            "interval_start": rows["interval_start"],
+            "required": required,
+            "planned": planned,
+            "on_break": duty - planned,
+            "gap": planned - required,
+            "shortfall": np.maximum(required - planned, 0),
+            "service_level": service_level_at(rows, planned.astype(float), queue.settings, step_seconds),
+            "service_level_target": target,
+        }))
+    return pd.concat(frames, ignore_index=True)[list(COVERAGE_COLUMNS)]
+
+
+def _weighted_levels(coverage: pd.DataFrame, requirements: pd.DataFrame) -> dict[str, float]:
+    volume = requirements.set_index(["queue", "interval_start"])["volume"]
+    levels = {}
+    for queue, rows in coverage.groupby("queue", sort=True):
+        weights = volume.loc[queue].reindex(rows["interval_start"]).to_numpy(float)
+        total = weights.sum()
+        levels[str(queue)] = float((weights * rows["service_level"].to_numpy()).sum() / total) if total > 0 else 1.0
+    return levels
+
+
+def plan_shifts(requirements: pd.DataFrame, config: Config, *, week_start: object = None) -> ShiftPlan:
+    """The cheapest shift plan of one week for validated Frame B ``requirements``.
+
+    ``config.shifts`` gives the shift rules, costs and solver limits; ``config`` also
+    gives each queue's settings (shrinkage, concurrency, targets) for the service levels.
+    ``week_start``: a date (local midnight) inside the requirements; default their first
+    midnight. Raises :class:`InputError` when the week is incomplete, a rule does not fit
+    the interval grid, or an interval that needs agents is outside every shift; a
+    headcount cap that cannot be met is reported as shortfall in ``coverage`` instead.
+    """
+    timezone = config.site.timezone
+    step = interval_minutes(requirements, config.site.interval_minutes)
+    if MINUTES_PER_DAY % step:
+        raise InputError(f"the requirements' interval of {step} minutes must divide a day; re-aggregate them")
+    start = _week_start(requirements, week_start, timezone)
+    week = _week_rows(requirements, start, step)
+    templates = build_templates(config.shifts, step)
+    step_seconds = step * 60.0
+    working, on_duty = templates.working_matrix(), templates.on_duty_matrix()
+    covered = np.asarray(working.sum(axis=1)).ravel() > 0
+    queues = []
+    for name, rows in week.groupby("queue", sort=True):
+        settings = config.queue(str(name))[0]
+        rows = rows.sort_values("interval_start").reset_index(drop=True)
+        queues.append(_Queue(str(name), rows, settings))
+        need = rows["agents_scheduled"].to_numpy(float)
+        if config.shifts.plan_to != "requirement" and not _is_deferred(settings):
+            need = _sl_floor(rows, settings, step_seconds)
+        _uncoverable(rows, need, covered, config)
+    solution, seconds = _solve(queues, templates, working, on_duty, config, step_seconds)
+    shifts = _shifts_table(queues, solution.x, templates, start)
+    coverage = _coverage_table(queues, solution.x, working, on_duty, step_seconds)
+    hours = step / 60
+    return ShiftPlan(
+        shifts=shifts, coverage=coverage, week_start=start, interval_minutes=step,
+        plan_to=config.shifts.plan_to, cost=float(shifts["cost"].sum()),
+        paid_agent_hours=float((shifts["agents"] * shifts["paid_hours"]).sum()),
+        required_agent_hours=float(coverage["required"].sum() * hours),
+        shortfall_agent_hours=float(coverage["shortfall"].sum() * hours),
+        over_coverage_agent_hours=float((coverage["gap"].clip(lower=0)).sum() * hours),
+        service_level=_weighted_levels(coverage, week),
+        status=solution.status, gap=solution.gap, solve_seconds=seconds,
+    )
+
