@@ -118,6 +118,14 @@ class ForecastSettings(_Section):
     """Forecast horizon and backtest settings."""
 
     horizon_days: int = Field(14, gt=0, le=366)
+    # Rolling-origin folds every model is backtested on before one is chosen (one horizon apart).
+    folds: int = Field(4, ge=2, le=52)
+    # Models to compare (names in forecast.models.default_models); empty: all of them.
+    models: list[str] = Field(default_factory=list)
+    # Also try the mean of the best two and three models.
+    ensemble: bool = True
+    # Keep flagged outliers, incident surges and user events out of training.
+    exclude_outliers: bool = True
 
 
 class ShiftRules(_Section):
