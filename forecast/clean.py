@@ -97,7 +97,7 @@ class Training:
         grid = self.grid
         first = grid.first_day + pd.Timedelta(days=grid.n_days)
         days = pd.date_range(first, periods=n_days, freq="D")
-        kinds = self.calendar.day_kinds(days)
+        kinds = self.calendar.day_kinds(days, grid.open_cells.any(axis=1))
         factor = np.array([self.day_factors.get(kind, 1.0) for kind in kinds])
         multiplier = np.repeat(factor[:, None], grid.slots, axis=1)
         if len(self.calendar.events):
@@ -125,7 +125,7 @@ def prepare(grid: Grid, calendar: Calendar | None = None, *, exclude_outliers: b
     open_mask = grid.open_mask()
     observed = grid.observed()
     raw = np.where(observed, grid.values, np.nan)
-    kinds = calendar.day_kinds(grid.days)
+    kinds = calendar.day_kinds(grid.days, grid.open_cells.any(axis=1))
     special_day = np.isin(kinds, DAY_KINDS)
     ordinary = np.where(special_day[:, None], np.nan, raw)
     baseline = _fallback(seasonal_baseline(ordinary), ordinary, grid.weekdays())

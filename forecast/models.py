@@ -280,6 +280,7 @@ class TopDown(Model):
         self.next_weekday_ = int((weekdays[-1] + 1) % 7)
         working = self.open_days_[weekdays]
         series = totals[working][-7 * self.daily_weeks:]
+        self.last_period_ = None  # log totals of the last week, when SARIMAX models weekly differences
         self.daily_model_ = self._fit_daily(series, int(self.open_days_.sum()))
         return self
 
@@ -297,9 +298,13 @@ class TopDown(Model):
                 return ETSModel(series, error=kind, trend="add", damped_trend=True,
                                 seasonal=kind if seasonal else None,
                                 seasonal_periods=period if seasonal else None).fit(disp=False)
-            return SARIMAX(np.log1p(series), order=(1, 0, 1),
-                           seasonal_order=(0, 1, 1, period) if seasonal else (0, 0, 0, 0),
-                           trend="n" if seasonal else "c").fit(disp=False)
+            if not seasonal:
+                return SARIMAX(np.log1p(series), order=(1, 0, 1), trend="c", concentrate_scale=True).fit(disp=False)
+            # the weekly difference taken here (SARIMAX's simple_differencing, ~10x faster); undone in forecast_days
+            logged = np.log1p(series)
+            self.last_period_ = logged[-period:]
+            return SARIMAX(logged[period:] - logged[:-period], order=(1, 0, 1),
+                           seasonal_order=(0, 0, 1, period), concentrate_scale=True).fit(disp=False)
 
     def forecast_days(self, n_days: int) -> np.ndarray:
         weekdays = (self.next_weekday_ + np.arange(n_days)) % 7
@@ -308,7 +313,15 @@ class TopDown(Model):
         totals = np.zeros(n_days)
         if steps:
             path = np.asarray(self.daily_model_.forecast(steps))
-            totals[working] = np.expm1(path) if self.daily == "sarimax" else path
+            if self.daily == "sarimax":
+                if self.last_period_ is not None:  # undo the weekly difference
+                    logged = np.concatenate([self.last_period_, np.zeros(steps)])
+                    period = len(self.last_period_)
+                    for step in range(steps):
+                        logged[period + step] = logged[step] + path[step]
+                    path = logged[period:]
+                path = np.expm1(path)
+            totals[working] = path
         return np.maximum(totals, 0.0)[:, None] * self.profile_[weekdays]
 
 
