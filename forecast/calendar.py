@@ -100,7 +100,7 @@ class Calendar:
                 kinds[i] = "eve"
             else:
                 before = day - one_day
-                while not open_weekdays[before.dayofweek] and (day - before).days < 7:
+                while not open_weekdays[before.day_of_week] and (day - before).days < 7:
                     before -= one_day
                 if before.date() in public:
                     kinds[i] = "after"

@@ -142,7 +142,7 @@ class Grid:
     def weekdays(self, start: int = 0, n_days: int | None = None) -> np.ndarray:
         """Weekday (0 = Monday) of days ``start .. start + n_days`` (may run past the history)."""
         n_days = self.n_days - start if n_days is None else n_days
-        return (self.first_day.dayofweek + start + np.arange(n_days)) % 7
+        return (self.first_day.day_of_week + start + np.arange(n_days)) % 7
 
     def open_mask(self, start: int = 0, n_days: int | None = None) -> np.ndarray:
         """(n_days, slots) bool: open cells of days ``start ..`` (may run past the history)."""

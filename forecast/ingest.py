@@ -97,8 +97,9 @@ def read_sql(url: str, query: str) -> pd.DataFrame:
     try:
         with engine.connect() as connection:
             frame = pd.read_sql_query(text(query), connection)
-    except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    except (SQLAlchemyError, pd.errors.DatabaseError) as error:
+        cause = error.__cause__ if isinstance(error, pd.errors.DatabaseError) and error.__cause__ else error
+        reason = str(getattr(cause, "orig", None) or cause).splitlines()[0]
         raise InputError(f"SQL query failed on {shown}: {reason}; check the query and the table and column names") from None
     finally:
         engine.dispose()
@@ -236,10 +237,10 @@ def _contacts_table(table: pd.DataFrame, names: dict[str, str | None], timezone:
     days, _ = wall_positions(counted["interval_start"], minutes)
     per_day = counted.groupby(days)["volume"].sum()
     span = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D")
-    typical = per_day.groupby(per_day.index.dayofweek).median()
+    typical = per_day.groupby(per_day.index.day_of_week).median()
     quiet = typical[typical < GAP_DAY_CONTACTS].index
     empty = span.difference(per_day.index)
-    gaps = empty[~empty.dayofweek.isin(quiet)]
+    gaps = empty[~empty.day_of_week.isin(quiet)]
     index = interval_starts(span[0], len(span), timezone, minutes)
     index_days, _ = wall_positions(index, minutes)
     index = index[~index_days.isin(gaps)]

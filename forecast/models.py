@@ -58,6 +58,7 @@ __all__ = [
     "TopDown",
     "default_models",
     "horizon_days",
+    "horizon_end",
     "MIN_HISTORY_DAYS",
 ]
 
@@ -178,15 +179,24 @@ class Model:
         return Band.from_errors(actual, model._expected(HOLDOUT_DAYS))
 
     def predict(self, horizon: pd.Timedelta | str | int) -> pd.DataFrame:
-        """Frame A for the open intervals of the ``horizon`` after the history's last local day."""
+        """Frame A for the open intervals of the ``horizon`` after the history's last local day.
+
+        A horizon of whole days covers whole local days (23 or 25 hours on DST days).
+        """
         self._check_fitted()
         delta, n_days = horizon_days(horizon)
         grid = self.training_.grid
         volume = self._expected(n_days)
         low, high = self.band_.apply(volume)
-        start = (grid.first_day + pd.Timedelta(days=grid.n_days)).tz_localize(grid.timezone, nonexistent="shift_forward")
         return grid.to_frame({"volume": volume, "volume_p10": low, "volume_p90": high},
-                             grid.n_days, n_days, until=start + delta)
+                             grid.n_days, n_days, until=horizon_end(grid, delta))
+
+
+def horizon_end(grid: Grid, delta: pd.Timedelta) -> pd.Timestamp:
+    """Where a forecast of ``delta`` after the grid's last day stops: local wall-clock time,
+    so ``1D`` ends at the next local midnight even on a 25-hour day."""
+    wall = grid.first_day + pd.Timedelta(days=grid.n_days) + delta
+    return wall.tz_localize(grid.timezone, nonexistent="shift_forward", ambiguous=True)
 
 
 def check_history_length(grid: Grid) -> None:
@@ -350,9 +360,11 @@ class MultiSeasonal(Model):
             jump = max(1, slots // 4)
             fit = MSTL(series, periods=(slots, 7 * slots), iterate=2,
                        stl_kwargs={"trend_jump": jump, "low_pass_jump": jump}).fit()
-        seasonal = np.asarray(fit.seasonal)
+        seasonal = np.asarray(fit.seasonal).reshape(len(series), -1)
         self.daily_ = seasonal[-slots:, 0]
-        self.weekly_ = seasonal[-7 * slots:, 1].reshape(7, slots)
+        # MSTL drops the weekly period when the window holds fewer than two weeks and a day
+        weekly = seasonal[-7 * slots:, 1] if seasonal.shape[1] > 1 else np.zeros(7 * slots)
+        self.weekly_ = weekly.reshape(7, slots)
         adjusted = np.asarray(fit.trend) + np.asarray(fit.resid)
         weights = (1 - self.alpha) ** np.arange(len(adjusted))[::-1]
         self.level_ = float(weights @ adjusted / weights.sum())

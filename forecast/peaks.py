@@ -43,7 +43,7 @@ def daily_peaks(frame: pd.DataFrame, *, window: str = "2h") -> pd.DataFrame:
 def weekday_hour_heatmap(frame: pd.DataFrame) -> pd.DataFrame:
     """Long table: queue, weekday (Mon..Sun), hour (0-23), volume_per_hour (mean over dates)."""
     wall = frame["interval_start"].dt.tz_localize(None)
-    hourly = frame.assign(date=wall.dt.date, weekday=wall.dt.dayofweek, hour=wall.dt.hour) \
+    hourly = frame.assign(date=wall.dt.date, weekday=wall.dt.day_of_week, hour=wall.dt.hour) \
         .groupby(["queue", "date", "weekday", "hour"], sort=True)["volume"].sum().reset_index()
     table = hourly.groupby(["queue", "weekday", "hour"], sort=True)["volume"].mean().reset_index()
     table["weekday"] = [WEEKDAY_NAMES[d] for d in table["weekday"]]

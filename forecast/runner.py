@@ -25,7 +25,7 @@ from forecast.bands import Band
 from forecast.calendar import Calendar
 from forecast.clean import prepare
 from forecast.grid import Grid, open_cells_from_site
-from forecast.models import Model, check_history_length, default_models, horizon_days
+from forecast.models import Model, check_history_length, default_models, horizon_days, horizon_end
 from forecast.peaks import daily_peaks, weekday_hour_heatmap
 from shiftcast.config import Config
 from shiftcast.errors import InputError
@@ -119,8 +119,7 @@ def _forecast_queue(grid: Grid, backtest: Backtest, chosen: str, horizon: pd.Tim
     if aht is not None:
         columns["aht_seconds"] = aht
     columns |= {"volume_p10": low, "volume_p90": high}
-    start = (grid.first_day + pd.Timedelta(days=grid.n_days)).tz_localize(grid.timezone, nonexistent="shift_forward")
-    frame = grid.to_frame(columns, grid.n_days, n_days, until=start + horizon)
+    frame = grid.to_frame(columns, grid.n_days, n_days, until=horizon_end(grid, horizon))
     frame["forecast_model"] = chosen
     return frame
 

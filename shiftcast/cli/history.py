@@ -76,6 +76,6 @@ def load_inputs(*, history: str, config: Path | None, interval: str | None, even
 
 
 def progress_bar(console: Console) -> Progress:
-    """A transient progress bar over queues and folds, on stderr."""
+    """A transient progress bar over queues and folds, on stderr; off when stderr is not a terminal."""
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True)
+                    console=console, transient=True, disable=not console.is_terminal)
