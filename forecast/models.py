@@ -358,12 +358,13 @@ class MultiSeasonal(Model):
             warnings.simplefilter("ignore", RuntimeWarning)
             # LOESS jumps of a quarter day: the same decomposition to ~1e-5, 20x faster
             jump = max(1, slots // 4)
-            fit = MSTL(series, periods=(slots, 7 * slots), iterate=2,
+            # MSTL needs two whole cycles and a bit: a two-week window gets no weekly component
+            periods = tuple(p for p in (slots, 7 * slots) if 2 * p < len(series))
+            fit = MSTL(series, periods=periods, iterate=2,
                        stl_kwargs={"trend_jump": jump, "low_pass_jump": jump}).fit()
         seasonal = np.asarray(fit.seasonal).reshape(len(series), -1)
         self.daily_ = seasonal[-slots:, 0]
-        # MSTL drops the weekly period when the window holds fewer than two weeks and a day
-        weekly = seasonal[-7 * slots:, 1] if seasonal.shape[1] > 1 else np.zeros(7 * slots)
+        weekly = seasonal[-7 * slots:, 1] if len(periods) > 1 else np.zeros(7 * slots)
         self.weekly_ = weekly.reshape(7, slots)
         adjusted = np.asarray(fit.trend) + np.asarray(fit.resid)
         weights = (1 - self.alpha) ** np.arange(len(adjusted))[::-1]

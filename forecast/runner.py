@@ -29,7 +29,7 @@ from forecast.models import Model, check_history_length, default_models, horizon
 from forecast.peaks import daily_peaks, weekday_hour_heatmap
 from shiftcast.config import Config
 from shiftcast.errors import InputError
-from shiftcast.schema import interval_minutes
+from shiftcast.schema import interval_minutes, validate_frame_a
 
 __all__ = ["ForecastResult", "backtest_queues", "forecast_queues", "progress_steps"]
 
@@ -70,6 +70,7 @@ def _selected_models(config: Config, models: dict[str, Model] | None) -> dict[st
 
 def _grids(history: pd.DataFrame, config: Config) -> list[Grid]:
     timezone = config.site.timezone
+    history = validate_frame_a(history, timezone, source="history")
     minutes = interval_minutes(history, config.site.interval_minutes)
     open_cells = open_cells_from_site(config.site, minutes)
     grids = []
