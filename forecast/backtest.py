@@ -18,8 +18,8 @@ Metrics, pooled over folds (``e = forecast - actual``):
 - ``coverage_p10_p90``: share of actuals inside the band, each fold's band fitted to the
   errors of the other folds (leave one fold out), so it measures calibration honestly.
 
-:func:`select` adds the mean of the best two and three models as candidates and picks the
-lowest wMAPE; the whole table is kept so the user sees why.
+:func:`select` chooses the mean of the models that beat seasonal naive (or the single best
+model); the whole table is kept so the user sees why.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from shiftcast.errors import InputError
 __all__ = ["Backtest", "fold_table", "leave_one_fold_out_bands", "metrics", "origins",
            "rolling_origin", "select"]
 
-ENSEMBLE_SIZES = (2, 3)
+REFERENCE = "seasonal_naive"  # the model every other must beat to join the combination
 PEAK_QUANTILE = 0.9
 
 
@@ -159,25 +159,35 @@ def metrics(actual: np.ndarray, predicted: np.ndarray, scales: np.ndarray) -> di
     }
 
 
-def select(backtest: Backtest, *, ensemble: bool = True) -> tuple[pd.DataFrame, str]:
-    """The score table (one row per model and ensemble, best first) and the chosen name.
+def select(backtest: Backtest, *, rule: str = "combine") -> tuple[pd.DataFrame, str]:
+    """The score table (one row per model, plus the chosen combination; best first) and the
+    chosen name.
 
-    Ensemble rows are the mean forecast of the best 2 and 3 single models, named
-    ``mean(a+b)``; the lowest wMAPE wins, the simpler candidate on ties.
+    ``rule="combine"``: the mean of every model whose wMAPE beats seasonal naive's (a
+    single model when only one does, the best model when none does); combining is what
+    holds up when four folds cannot tell close models apart. ``rule="best"``: the model
+    with the lowest wMAPE. ``vs_seasonal_naive`` in the table is each row's wMAPE relative
+    to seasonal naive's.
     """
+    if rule not in ("combine", "best"):
+        raise InputError(f"forecast.selection must be combine or best; got {rule!r}")
     scores = {name: metrics(backtest.actual, predicted, backtest.scales)
               for name, predicted in backtest.predicted.items()}
-    singles = sorted(scores, key=lambda name: scores[name]["wmape"])
-    if ensemble:
-        for size in ENSEMBLE_SIZES:
-            if len(singles) >= size:
-                name = ensemble_name(singles[:size])
-                scores[name] = metrics(backtest.actual, backtest.prediction(name), backtest.scales)
+    ranked = sorted(scores, key=lambda name: scores[name]["wmape"])
+    chosen = ranked[0]
+    if rule == "combine":
+        reference = scores[REFERENCE]["wmape"]
+        members = [name for name in ranked if name != REFERENCE and scores[name]["wmape"] < reference]
+        if len(members) > 1:
+            chosen = ensemble_name(members)
+            scores[chosen] = metrics(backtest.actual, backtest.prediction(chosen), backtest.scales)
+        elif members:
+            chosen = members[0]
     table = pd.DataFrame([{"queue": backtest.queue, "model": name, **score} for name, score in scores.items()])
+    table["vs_seasonal_naive"] = table["wmape"] / scores[REFERENCE]["wmape"] - 1
     table["folds"] = len(backtest.origin_days)
     table["first_origin"] = backtest.origin_days[0].date().isoformat()
     table = table.sort_values("wmape", kind="stable", na_position="last").reset_index(drop=True)
-    chosen = str(table["model"].iloc[0])
     table["chosen"] = table["model"] == chosen
     return table, chosen
 

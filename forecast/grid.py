@@ -164,6 +164,12 @@ class Grid:
                 cells[weekday] = days.mean(axis=0) >= OPEN_SHARE
         return cells
 
+    def extend(self, n_days: int) -> Grid:
+        """The grid with ``n_days`` more days without rows (data gaps where the desk is open)."""
+        pad = np.full((n_days, self.slots), np.nan)
+        aht = None if self.aht_seconds is None else np.vstack([self.aht_seconds, pad])
+        return replace(self, values=np.vstack([self.values, pad]), aht_seconds=aht)
+
     def head(self, n_days: int) -> Grid:
         """The first ``n_days`` days (a training window in a backtest)."""
         aht = None if self.aht_seconds is None else self.aht_seconds[:n_days]

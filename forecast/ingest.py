@@ -100,7 +100,8 @@ def read_sql(url: str, query: str) -> pd.DataFrame:
     except (SQLAlchemyError, pd.errors.DatabaseError) as error:
         cause = error.__cause__ if isinstance(error, pd.errors.DatabaseError) and error.__cause__ else error
         reason = str(getattr(cause, "orig", None) or cause).splitlines()[0]
-        raise InputError(f"SQL query failed on {shown}: {reason}; check the query and the table and column names") from None
+        raise InputError(f"SQL query failed on {shown}: {reason}; "
+                         f"check the query and the table and column names") from None
     finally:
         engine.dispose()
     if frame.empty:

@@ -3,8 +3,8 @@ planner call.
 
 :func:`forecast_queues` splits a validated Frame A history by ``queue`` and, for each:
 builds the local day x slot grid, backtests every model at the requested horizon over
-rolling origins, picks the best model (or the mean of the best few), refits it on the
-whole history and forecasts the open intervals of the horizon, with p10/p90 bands fitted
+rolling origins, chooses the mean of the models that beat seasonal naive there (or the
+single best model; ``[forecast] selection``), refits it on the whole history and forecasts the open intervals of the horizon, with p10/p90 bands fitted
 to that model's own backtest errors and a handle-time forecast. The result keeps the
 backtest table next to the forecast, so the user sees the error each model made and why
 one was chosen. :func:`backtest_queues` stops after the backtest. Both are
@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 
 from forecast.aht import forecast_aht
-from forecast.backtest import Backtest, fold_table, rolling_origin, select
+from forecast.backtest import REFERENCE, Backtest, fold_table, rolling_origin, select
 from forecast.bands import Band
 from forecast.calendar import Calendar
 from forecast.clean import prepare
 from forecast.grid import Grid, open_cells_from_site
-from forecast.models import Model, check_history_length, default_models, horizon_days, horizon_end
+from forecast.models import (Model, SeasonalNaive, check_history_length, default_models, horizon_days,
+                             horizon_end)
 from forecast.peaks import daily_peaks, weekday_hour_heatmap
 from shiftcast.config import Config
 from shiftcast.errors import InputError
@@ -40,8 +41,8 @@ Progress = Callable[[str], None]
 class ForecastResult:
     """``forecast``: Frame A (queue, interval_start, volume, aht_seconds when the history has
     it, volume_p10, volume_p90, forecast_model); ``backtest``: one row per queue x model
-    (wmape, mase, bias, peak_wmape, coverage_p10_p90, scored_intervals, folds,
-    first_origin, chosen); ``folds``: wMAPE per queue x model x fold; ``peaks`` and
+    (wmape, mase, bias, peak_wmape, coverage_p10_p90, scored_intervals, vs_seasonal_naive,
+    folds, first_origin, chosen); ``folds``: wMAPE per queue x model x fold; ``peaks`` and
     ``heatmap``: see :mod:`forecast.peaks` (empty for a backtest alone)."""
 
     forecast: pd.DataFrame
@@ -58,17 +59,18 @@ def progress_steps(history: pd.DataFrame, config: Config) -> int:
 
 def _selected_models(config: Config, models: dict[str, Model] | None) -> dict[str, Model]:
     if models is not None:
-        return models
+        return models if REFERENCE in models else {REFERENCE: SeasonalNaive(), **models}
     available = default_models()
     names = config.forecast.models or list(available)
     unknown = [n for n in names if n not in available]
     if unknown:
         raise InputError(f"forecast.models has unknown model(s) {', '.join(unknown)}; "
                          f"choose from {', '.join(available)}")
-    return {name: available[name] for name in names}
+    return {name: available[name] for name in dict.fromkeys([REFERENCE, *names])}
 
 
-def _grids(history: pd.DataFrame, config: Config) -> list[Grid]:
+def _grids(history: pd.DataFrame, config: Config, start: pd.Timestamp | None = None) -> list[Grid]:
+    """One grid per queue; with ``start`` (a local date), each runs up to the day before it."""
     timezone = config.site.timezone
     history = validate_frame_a(history, timezone, source="history")
     minutes = interval_minutes(history, config.site.interval_minutes)
@@ -77,6 +79,13 @@ def _grids(history: pd.DataFrame, config: Config) -> list[Grid]:
     for _, rows in history.groupby("queue", sort=True):
         grid = Grid.from_frame(rows, timezone, minutes, open_cells)
         check_history_length(grid)
+        if start is not None:
+            missing = (start - grid.first_day).days - grid.n_days
+            if missing < 0:
+                last = (grid.first_day + pd.Timedelta(days=grid.n_days - 1)).date()
+                raise InputError(f"start must be after the history's last day ({last}, queue {grid.queue}); "
+                                 f"got {start.date()}; give a later start or a shorter history")
+            grid = grid.extend(missing)
         grids.append(grid)
     return grids
 
@@ -100,7 +109,7 @@ def backtest_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
     tables, folds = [], []
     for grid in _grids(history, config):
         backtest = _backtest(grid, models, n_days, config, calendar, progress)
-        table, _ = select(backtest, ensemble=config.forecast.ensemble)
+        table, _ = select(backtest, rule=config.forecast.selection)
         tables.append(table)
         folds.append(fold_table(backtest))
     empty = pd.DataFrame()
@@ -127,23 +136,25 @@ def _forecast_queue(grid: Grid, backtest: Backtest, chosen: str, horizon: pd.Tim
 
 def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int, config: Config | None = None,
                     events: pd.DataFrame | None = None, models: dict[str, Model] | None = None,
-                    progress: Progress | None = None) -> ForecastResult:
+                    start: str | pd.Timestamp | None = None, progress: Progress | None = None) -> ForecastResult:
     """Backtest, choose and forecast every queue of a validated Frame A ``history``.
 
     ``horizon``: a duration (``"14D"``, ``pd.Timedelta``) or whole days; the forecast
-    starts at the local midnight after the history's last day. ``config``: site
+    starts at the local midnight after the history's last day, or on the local date
+    ``start`` (days between the history and ``start`` are data gaps). ``config``: site
     (timezone, country, opening hours) and ``[forecast]`` settings; ``events``: a table
     from :func:`forecast.calendar.read_events`; ``models``: name -> model to compare
-    instead of the defaults. ``progress(queue)`` is called after every fold and fit.
+    instead of the defaults (seasonal naive, the reference, is always added). ``progress(queue)`` is called after every fold and fit.
     """
     config = config or Config()
     delta, n_days = horizon_days(horizon)
     calendar = Calendar(config.site.country, *(() if events is None else (events,)))
     models = _selected_models(config, models)
     forecasts, tables, folds = [], [], []
-    for grid in _grids(history, config):
+    first_day = None if start is None else pd.Timestamp(start).tz_localize(None).normalize()
+    for grid in _grids(history, config, first_day):
         backtest = _backtest(grid, models, n_days, config, calendar, progress)
-        table, chosen = select(backtest, ensemble=config.forecast.ensemble)
+        table, chosen = select(backtest, rule=config.forecast.selection)
         forecasts.append(_forecast_queue(grid, backtest, chosen, delta, n_days, config, calendar))
         tables.append(table)
         folds.append(fold_table(backtest))

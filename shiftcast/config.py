@@ -122,8 +122,9 @@ class ForecastSettings(_Section):
     folds: int = Field(4, ge=2, le=52)
     # Models to compare (names in forecast.models.default_models); empty: all of them.
     models: list[str] = Field(default_factory=list)
-    # Also try the mean of the best two and three models.
-    ensemble: bool = True
+    # combine: forecast with the mean of every model that beats seasonal naive in the backtest;
+    # best: with the single model of lowest backtest wMAPE.
+    selection: Literal["combine", "best"] = "combine"
     # Keep flagged outliers, incident surges and user events out of training.
     exclude_outliers: bool = True
 

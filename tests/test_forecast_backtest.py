@@ -54,15 +54,23 @@ def test_a_backtest_needs_room_for_one_fold():
         rolling_origin(grid, {"naive": SeasonalNaive()}, horizon_days=7, folds=4)
 
 
-def test_selection_prefers_the_model_with_less_error_and_keeps_the_table():
+def test_selection_combines_the_models_that_beat_seasonal_naive_and_keeps_the_table():
     grid = Grid.from_frame(make_history(days=49), "Europe/Malta", 30)
-    backtest = rolling_origin(grid, {"naive": SeasonalNaive(), "mean4": SeasonalAverage(4, "mean")},
-                              horizon_days=7, folds=3)
+    models = {"seasonal_naive": SeasonalNaive(), "mean4": SeasonalAverage(4, "mean"),
+              "median4": SeasonalAverage(4, "median")}
+    backtest = rolling_origin(grid, models, horizon_days=7, folds=3)
     table, chosen = select(backtest)
-    assert chosen == table.loc[table["wmape"].idxmin(), "model"]
-    assert table.loc[table["model"] == "naive", "wmape"].item() > table.loc[table["model"] == "mean4", "wmape"].item()
-    assert table["chosen"].sum() == 1 and len(table) == 3  # two models and their mean
+    by_model = table.set_index("model")
+    assert by_model.loc["mean4", "wmape"] < by_model.loc["seasonal_naive", "wmape"]
+    assert by_model.loc["median4", "wmape"] < by_model.loc["seasonal_naive", "wmape"]
+    assert chosen in ("mean(mean4+median4)", "mean(median4+mean4)") and by_model.loc[chosen, "chosen"]
+    assert table["chosen"].sum() == 1 and len(table) == 4  # three models and the chosen combination
+    assert by_model.loc["seasonal_naive", "vs_seasonal_naive"] == 0
     assert table["coverage_p10_p90"].between(0.6, 0.95).all()
+    best_table, best = select(backtest, rule="best")
+    assert best == best_table["model"].iloc[0] and len(best_table) == 3
+    with pytest.raises(InputError, match="forecast.selection must be combine or best; got 'vote'"):
+        select(backtest, rule="vote")
 
 
 def test_peaks_and_heatmap():

@@ -44,6 +44,18 @@ def test_forecast_writes_a_frame_a_forecast_with_backtest_and_peaks(tmp_path, hi
     assert "interval_start has no UTC offset" not in err
 
 
+def test_forecast_can_start_later_than_the_day_after_the_history(tmp_path, history_file, capsys):
+    out = tmp_path / "out"
+    code, _, err = run(["forecast", "--history", str(history_file), "--horizon", "1D", "--folds", "2",
+                        "--start", "2026-04-01", "--out", str(out)], capsys)
+    assert code == 0, err
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert forecast["interval_start"].str.startswith("2026-04-01").all() and len(forecast) == 2 * 24
+    code, _, err = run(["forecast", "--history", str(history_file), "--start", "2026-03-10", "--out", str(out)],
+                       capsys)
+    assert code == 2 and "start must be after the history's last day (2026-03-29, queue chat)" in err
+
+
 def test_backtest_writes_the_accuracy_table(tmp_path, history_file, capsys):
     out = tmp_path / "bt"
     code, _, err = run(["backtest", "--history", str(history_file), "--horizon", "1D", "--folds", "3",

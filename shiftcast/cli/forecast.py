@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandas as pd
 from rich.console import Console
 
@@ -9,6 +11,7 @@ from forecast.ingest import Columns
 from forecast.runner import forecast_queues, progress_steps
 from shiftcast.cli import history as opts
 from shiftcast.cli.options import duration_seconds
+from shiftcast.errors import InputError
 from shiftcast.output import write_folder
 
 __all__ = ["command", "run_summary"]
@@ -34,6 +37,8 @@ def command(
     history: opts.HistoryOpt,
     out: opts.OutOpt,
     horizon: str = opts.Opt("14D", "--horizon", help="How far ahead, e.g. 7D or 14D."),
+    start: Optional[str] = opts.Opt(None, "--start", help="First local date to forecast (default: the day "
+                                                         "after the history)."),
     config: opts.ConfigOpt = None,
     interval: opts.IntervalOpt = None,
     events: opts.EventsOpt = None,
@@ -49,6 +54,12 @@ def command(
 ) -> None:
     """Forecast volume (p10/p90) and handle time per queue and interval, model chosen by backtest."""
     delta = pd.Timedelta(seconds=duration_seconds(horizon, option="--horizon"))
+    first_day = None
+    if start is not None:
+        try:
+            first_day = pd.Timestamp(start)
+        except ValueError:
+            raise InputError(f"--start must be a date like 2026-03-02; got {start!r}") from None
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=folds,
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col))
@@ -56,7 +67,7 @@ def command(
     with opts.progress_bar(console) as bar:
         task = bar.add_task("backtest and forecast", total=progress_steps(loaded.history, loaded.config))
         result = forecast_queues(loaded.history, horizon=delta, config=loaded.config, events=loaded.events,
-                                 progress=lambda queue: bar.update(task, advance=1, description=queue))
+                                 start=first_day, progress=lambda queue: bar.update(task, advance=1, description=queue))
     write_folder(out, {
         "forecast.csv": result.forecast, "backtest.csv": result.backtest, "backtest_folds.csv": result.folds,
         "peaks.csv": result.peaks, "heatmap.csv": result.heatmap,
