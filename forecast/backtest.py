@@ -33,7 +33,7 @@ import pandas as pd
 
 from forecast.bands import Band
 from forecast.calendar import Calendar
-from forecast.clean import prepare
+from forecast.clean import OUTLIER_THRESHOLD, prepare
 from forecast.grid import Grid
 from forecast.models import MIN_HISTORY_DAYS, Ensemble, Model
 from shiftcast.errors import InputError
@@ -94,7 +94,8 @@ def _weekly_change(values: np.ndarray, observed: np.ndarray) -> float:
 
 def rolling_origin(grid: Grid, models: dict[str, Model], *, horizon_days: int, folds: int,
                    step_days: int | None = None, calendar: Calendar | None = None,
-                   exclude_outliers: bool = True, on_fold: Callable[[], None] | None = None) -> Backtest:
+                   exclude_outliers: bool = True, threshold: float = OUTLIER_THRESHOLD,
+                   on_fold: Callable[[], None] | None = None) -> Backtest:
     """Backtest ``models`` on ``grid``; raises InputError when no fold fits in the history."""
     starts = origins(grid.n_days, horizon_days, folds, step_days)
     if not starts:
@@ -109,12 +110,10 @@ def rolling_origin(grid: Grid, models: dict[str, Model], *, horizon_days: int, f
     predicted = {name: np.empty_like(actual) for name in models}
     scales = np.empty(len(starts))
     for fold, start in enumerate(starts):
-        training = prepare(grid.head(start), calendar, exclude_outliers=exclude_outliers)
+        training = prepare(grid.head(start), calendar, exclude_outliers=exclude_outliers, threshold=threshold)
         scales[fold] = _weekly_change(grid.values[:start], observed[:start])
         for name, model in models.items():
-            fitted = model.clone().fit_training(training)
-            fitted.training_ = training
-            predicted[name][fold] = fitted._expected(horizon_days)
+            predicted[name][fold] = model.clone().fit_training(training).forecast_days(horizon_days)
         if on_fold is not None:
             on_fold()
     days = [grid.first_day + pd.Timedelta(days=s) for s in starts]

@@ -2,7 +2,8 @@
 
 Every cell of a queue's :class:`~forecast.grid.Grid` gets one flag:
 
-- ``closed``: the desk does not work then; volume 0 in training, never forecast;
+- ``closed``: the desk does not work then (or the wall-clock time was skipped by DST);
+  volume 0 in training, never forecast;
 - ``gap``: open but no row (a lost export, a holiday missing from the file); filled with
   the seasonal baseline for training only, never read as zero;
 - ``holiday``: a public holiday or its eve (:class:`~forecast.calendar.Calendar`); replaced
@@ -29,10 +30,12 @@ import pandas as pd
 from forecast.calendar import DAY_KINDS, Calendar
 from forecast.grid import Grid, interval_starts, wall_positions
 
-__all__ = ["Training", "prepare", "seasonal_baseline", "FLAGS"]
+__all__ = ["FLAGS", "OUTLIER_THRESHOLD", "Training", "cleaning_summary", "prepare", "robust_scores",
+           "seasonal_baseline"]
 
 FLAGS = ("observed", "closed", "gap", "holiday", "event", "outlier")
 BASELINE_WEEKS = 4
+OUTLIER_THRESHOLD = 5.0  # robust standard deviations
 MAD_TO_SD = 1.4826
 
 
@@ -108,18 +111,23 @@ class Training:
         return multiplier
 
 
-def _event_cells(grid: Grid, calendar: Calendar) -> np.ndarray:
-    cells = np.zeros(grid.values.shape, bool)
+def _cells(grid: Grid, calendar: Calendar) -> tuple[np.ndarray, np.ndarray]:
+    """(days, slots) bool masks: the wall-clock cells that exist (not skipped by DST), and
+    those inside a user event."""
+    stamps = interval_starts(grid.first_day, grid.n_days, grid.timezone, grid.interval_minutes)
+    day, slot = wall_positions(stamps, grid.interval_minutes)
+    row = (day - grid.first_day).days.to_numpy()
+    exists = np.zeros(grid.values.shape, bool)
+    exists[row, slot] = True
+    events = np.zeros(grid.values.shape, bool)
     if len(calendar.events):
-        stamps = interval_starts(grid.first_day, grid.n_days, grid.timezone, grid.interval_minutes)
         _, inside = calendar.event_multiplier(stamps)
-        day, slot = wall_positions(stamps, grid.interval_minutes)
-        cells[(day - grid.first_day).days.to_numpy()[inside], slot[inside]] = True
-    return cells
+        events[row[inside], slot[inside]] = True
+    return exists, events
 
 
 def prepare(grid: Grid, calendar: Calendar | None = None, *, exclude_outliers: bool = True,
-            threshold: float = 5.0) -> Training:
+            threshold: float = OUTLIER_THRESHOLD) -> Training:
     """Flag every cell, learn holiday factors and build the cleaned training matrix."""
     calendar = calendar or Calendar()
     open_mask = grid.open_mask()
@@ -133,10 +141,11 @@ def prepare(grid: Grid, calendar: Calendar | None = None, *, exclude_outliers: b
     flags = np.zeros(grid.values.shape, np.int8)
     scores = robust_scores(raw, baseline, observed & ~special_day[:, None])
     flags[np.abs(np.nan_to_num(scores)) > threshold] = FLAGS.index("outlier")
-    flags[_event_cells(grid, calendar) & observed] = FLAGS.index("event")
+    exists, events = _cells(grid, calendar)
+    flags[events & observed] = FLAGS.index("event")
     flags[special_day[:, None] & observed] = FLAGS.index("holiday")
     flags[open_mask & ~observed] = FLAGS.index("gap")
-    flags[~open_mask] = FLAGS.index("closed")
+    flags[~open_mask | ~exists] = FLAGS.index("closed")
 
     factors = {}
     for kind in DAY_KINDS:
@@ -151,6 +160,17 @@ def prepare(grid: Grid, calendar: Calendar | None = None, *, exclude_outliers: b
     replaced = [FLAGS.index("gap"), FLAGS.index("holiday")]
     if exclude_outliers:
         replaced += [FLAGS.index("event"), FLAGS.index("outlier")]
-    values = np.where(np.isin(flags, replaced), baseline, raw)
+    # cells skipped by DST get the baseline too, so weekly models see no hole a week later
+    values = np.where(np.isin(flags, replaced) | ~exists, baseline, raw)
     values = np.where(open_mask, np.nan_to_num(values, nan=0.0), 0.0)
     return Training(grid, values, flags, factors, calendar)
+
+
+def cleaning_summary(training: Training) -> dict[str, object]:
+    """What cleaning found in one queue's history: interval counts per flag and the learned day factors."""
+    counts = np.bincount(training.flags.ravel(), minlength=len(FLAGS))
+    summary: dict[str, object] = {"queue": training.grid.queue, "days": training.grid.n_days}
+    summary |= {f"{flag}_intervals": int(count) for flag, count in zip(FLAGS, counts) if flag != "closed"}
+    summary |= {f"{kind}_factor": round(training.day_factors[kind], 3) if kind in training.day_factors else None
+                for kind in DAY_KINDS}
+    return summary

@@ -7,10 +7,12 @@ history (Frame A, tz-aware); ``predict(horizon)`` returns Frame A for the open i
 of the whole local days after the history, up to ``horizon``, with ``volume``,
 ``volume_p10`` and ``volume_p90``.
 
-Inside, a model sees a cleaned (days, slots) matrix (:class:`forecast.clean.Training`)
-and forecasts whole ordinary days (:meth:`Model.fit_training`,
-:meth:`Model.forecast_days`); holiday factors and event multipliers are applied on top
-(:meth:`~forecast.clean.Training.adjustment`). Backtests call these two methods directly.
+Inside, a model sees a cleaned (days, slots) matrix (:class:`forecast.clean.Training`):
+a subclass implements ``_learn(training)`` and ``_ordinary_days(n_days)`` (whole ordinary
+days after the history). The array interface the backtests and the runner call,
+:meth:`Model.fit_training` and :meth:`Model.forecast_days`, applies holiday factors and
+event multipliers on top (:meth:`~forecast.clean.Training.adjustment`) and zeroes
+closed cells.
 
 Models:
 
@@ -127,23 +129,33 @@ class Model:
     def __repr__(self) -> str:
         return self.name
 
-    # ----------------------------------------------------------- the array interface
-    def fit_training(self, training: Training) -> Model:
-        """Learn from a cleaned (days, slots) training matrix; returns self."""
+    # ------------------------------------------------------ what each model implements
+    def _learn(self, training: Training) -> None:
+        """Set the learned ``..._`` attributes from a cleaned (days, slots) training matrix."""
         raise NotImplementedError
 
-    def forecast_days(self, n_days: int) -> np.ndarray:
-        """(n_days, slots) expected volume of the ordinary days after the training matrix."""
+    def _ordinary_days(self, n_days: int) -> np.ndarray:
+        """(n_days, slots) expected volume of ordinary days after the training matrix."""
         raise NotImplementedError
+
+    # ----------------------------------------------------------- the array interface
+    def fit_training(self, training: Training) -> Model:
+        """Learn from a prepared :class:`~forecast.clean.Training`; returns self."""
+        self._learn(training)
+        self.training_ = training
+        return self
+
+    def forecast_days(self, n_days: int) -> np.ndarray:
+        """(n_days, slots) expected volume of the days after the training matrix: holiday
+        factors and events applied, >= 0, and 0 in closed cells."""
+        self._check_fitted()
+        grid = self.training_.grid
+        mean = np.maximum(self._ordinary_days(n_days), 0.0) * self.training_.adjustment(n_days)
+        return np.where(grid.open_mask(grid.n_days, n_days), mean, 0.0)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "training_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit(history) before predict")
-
-    def _expected(self, n_days: int) -> np.ndarray:
-        """Expected volume with holiday factors and events applied, 0 in closed cells."""
-        mean = np.maximum(self.forecast_days(n_days), 0.0) * self.training_.adjustment(n_days)
-        return np.where(self.training_.grid.open_mask(self.training_.grid.n_days, n_days), mean, 0.0)
 
     # ------------------------------------------------------------ the Frame A interface
     def fit(self, history: pd.DataFrame, *, calendar: Calendar | None = None, band: Band | None = None,
@@ -164,7 +176,6 @@ class Model:
         check_history_length(grid)
         training = prepare(grid, calendar, exclude_outliers=exclude_outliers)
         self.fit_training(training)
-        self.training_ = training
         self.band_ = band if band is not None else self._holdout_band(training, exclude_outliers)
         return self
 
@@ -174,9 +185,8 @@ class Model:
             return POISSON_BAND
         head = prepare(grid.head(grid.n_days - HOLDOUT_DAYS), training.calendar, exclude_outliers=exclude_outliers)
         model = self.clone().fit_training(head)
-        model.training_ = head
         actual = np.where(grid.observed()[-HOLDOUT_DAYS:], grid.values[-HOLDOUT_DAYS:], np.nan)
-        return Band.from_errors(actual, model._expected(HOLDOUT_DAYS))
+        return Band.from_errors(actual, model.forecast_days(HOLDOUT_DAYS))
 
     def predict(self, horizon: pd.Timedelta | str | int) -> pd.DataFrame:
         """Frame A for the open intervals of the ``horizon`` after the history's last local day.
@@ -186,7 +196,7 @@ class Model:
         self._check_fitted()
         delta, n_days = horizon_days(horizon)
         grid = self.training_.grid
-        volume = self._expected(n_days)
+        volume = self.forecast_days(n_days)
         low, high = self.band_.apply(volume)
         return grid.to_frame({"volume": volume, "volume_p10": low, "volume_p90": high},
                              grid.n_days, n_days, until=horizon_end(grid, delta))
@@ -211,11 +221,10 @@ def check_history_length(grid: Grid) -> None:
 class SeasonalNaive(Model):
     """Each slot of the week as it was in the last week of the history."""
 
-    def fit_training(self, training: Training) -> SeasonalNaive:
+    def _learn(self, training: Training) -> None:
         self.last_week_ = _last_weeks(training.values, 1)[0]
-        return self
 
-    def forecast_days(self, n_days: int) -> np.ndarray:
+    def _ordinary_days(self, n_days: int) -> np.ndarray:
         return self.last_week_[np.arange(n_days) % 7]
 
 
@@ -231,7 +240,7 @@ class SeasonalAverage(Model):
         self.statistic = statistic
         self.halflife_weeks = halflife_weeks
 
-    def fit_training(self, training: Training) -> SeasonalAverage:
+    def _learn(self, training: Training) -> None:
         if self.statistic not in ("median", "mean"):
             raise InputError(f"statistic must be median or mean; got {self.statistic!r}")
         if self.weeks < 1:
@@ -242,9 +251,8 @@ class SeasonalAverage(Model):
             self.week_ = _weighted_median(stack, weights)
         else:
             self.week_ = np.tensordot(weights / weights.sum(), stack, axes=1)
-        return self
 
-    def forecast_days(self, n_days: int) -> np.ndarray:
+    def _ordinary_days(self, n_days: int) -> np.ndarray:
         return self.week_[np.arange(n_days) % 7]
 
 
@@ -279,7 +287,7 @@ class TopDown(Model):
         self.halflife_weeks = halflife_weeks
         self.daily_weeks = daily_weeks
 
-    def fit_training(self, training: Training) -> TopDown:
+    def _learn(self, training: Training) -> None:
         if self.daily not in ("ets", "sarimax"):
             raise InputError(f"daily must be ets or sarimax; got {self.daily!r}")
         grid = training.grid
@@ -292,7 +300,6 @@ class TopDown(Model):
         period = int(self.open_days_.sum())
         series = totals[self.open_days_[weekdays]][-period * self.daily_weeks:]
         self.daily_model_, self.last_period_ = self._fit_daily(series, period)
-        return self
 
     def _fit_daily(self, series: np.ndarray, period: int):
         """(fitted statsmodels results, log totals of the last week when SARIMAX fits weekly differences)."""
@@ -318,7 +325,7 @@ class TopDown(Model):
                              concentrate_scale=True).fit(disp=False)
             return fitted, logged[-period:]
 
-    def forecast_days(self, n_days: int) -> np.ndarray:
+    def _ordinary_days(self, n_days: int) -> np.ndarray:
         weekdays = (self.next_weekday_ + np.arange(n_days)) % 7
         working = self.open_days_[weekdays]
         steps = int(working.sum())
@@ -350,7 +357,7 @@ class MultiSeasonal(Model):
         self.weeks = weeks
         self.alpha = alpha
 
-    def fit_training(self, training: Training) -> MultiSeasonal:
+    def _learn(self, training: Training) -> None:
         from statsmodels.tsa.seasonal import MSTL
 
         slots = training.grid.slots
@@ -371,9 +378,8 @@ class MultiSeasonal(Model):
         adjusted = np.asarray(fit.trend) + np.asarray(fit.resid)
         weights = (1 - self.alpha) ** np.arange(len(adjusted))[::-1]
         self.level_ = float(weights @ adjusted / weights.sum())
-        return self
 
-    def forecast_days(self, n_days: int) -> np.ndarray:
+    def _ordinary_days(self, n_days: int) -> np.ndarray:
         return self.level_ + self.daily_[None, :] + self.weekly_[np.arange(n_days) % 7]
 
 
@@ -390,14 +396,13 @@ class Ensemble(Model):
     def name(self) -> str:
         return "mean of " + " + ".join(member.name for member in self.members)
 
-    def fit_training(self, training: Training) -> Ensemble:
+    def _learn(self, training: Training) -> None:
         if not self.members:
             raise InputError("an Ensemble needs at least one member model")
         self.fitted_ = tuple(member.clone().fit_training(training) for member in self.members)
-        return self
 
-    def forecast_days(self, n_days: int) -> np.ndarray:
-        return np.mean([member.forecast_days(n_days) for member in self.fitted_], axis=0)
+    def _ordinary_days(self, n_days: int) -> np.ndarray:
+        return np.mean([member._ordinary_days(n_days) for member in self.fitted_], axis=0)
 
 
 def default_models() -> dict[str, Model]:

@@ -4,8 +4,9 @@ planner call.
 :func:`forecast_queues` splits a validated Frame A history by ``queue`` and, for each:
 builds the local day x slot grid, backtests every model at the requested horizon over
 rolling origins, chooses the mean of the models that beat seasonal naive there (or the
-single best model; ``[forecast] selection``), refits it on the whole history and forecasts the open intervals of the horizon, with p10/p90 bands fitted
-to that model's own backtest errors and a handle-time forecast. The result keeps the
+single best model; ``[forecast] selection``), refits it on the whole history and
+forecasts the open intervals of the horizon, with p10/p90 bands fitted to that model's
+own backtest errors and a handle-time forecast. The result keeps the
 backtest table next to the forecast, so the user sees the error each model made and why
 one was chosen. :func:`backtest_queues` stops after the backtest. Both are
 deterministic.
@@ -23,7 +24,7 @@ from forecast.aht import forecast_aht
 from forecast.backtest import REFERENCE, Backtest, fold_table, rolling_origin, select
 from forecast.bands import Band
 from forecast.calendar import Calendar
-from forecast.clean import prepare
+from forecast.clean import cleaning_summary, prepare
 from forecast.grid import Grid, open_cells_from_site
 from forecast.models import (Model, SeasonalNaive, check_history_length, default_models, horizon_days,
                              horizon_end)
@@ -43,13 +44,17 @@ class ForecastResult:
     it, volume_p10, volume_p90, forecast_model); ``backtest``: one row per queue x model
     (wmape, mase, bias, peak_wmape, coverage_p10_p90, scored_intervals, vs_seasonal_naive,
     folds, first_origin, chosen); ``folds``: wMAPE per queue x model x fold; ``peaks`` and
-    ``heatmap``: see :mod:`forecast.peaks` (empty for a backtest alone)."""
+    ``heatmap``: see :mod:`forecast.peaks`; ``cleaning``: per queue, intervals observed,
+    gap-filled, holiday, event and outlier, and the learned holiday factors
+    (:func:`forecast.clean.cleaning_summary`). A backtest alone leaves forecast, peaks,
+    heatmap and cleaning empty."""
 
     forecast: pd.DataFrame
     backtest: pd.DataFrame
     folds: pd.DataFrame
     peaks: pd.DataFrame
     heatmap: pd.DataFrame
+    cleaning: pd.DataFrame
 
 
 def progress_steps(history: pd.DataFrame, config: Config) -> int:
@@ -94,7 +99,7 @@ def _backtest(grid: Grid, models: dict[str, Model], n_days: int, config: Config,
               progress: Progress | None) -> Backtest:
     settings = config.forecast
     return rolling_origin(grid, models, horizon_days=n_days, folds=settings.folds, calendar=calendar,
-                          exclude_outliers=settings.exclude_outliers,
+                          exclude_outliers=settings.exclude_outliers, threshold=settings.outlier_threshold,
                           on_fold=None if progress is None else lambda: progress(grid.queue))
 
 
@@ -114,15 +119,15 @@ def backtest_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
         folds.append(fold_table(backtest))
     empty = pd.DataFrame()
     return ForecastResult(empty, pd.concat(tables, ignore_index=True), pd.concat(folds, ignore_index=True),
-                          empty, empty)
+                          empty, empty, empty)
 
 
 def _forecast_queue(grid: Grid, backtest: Backtest, chosen: str, horizon: pd.Timedelta, n_days: int,
-                    config: Config, calendar: Calendar) -> pd.DataFrame:
-    training = prepare(grid, calendar, exclude_outliers=config.forecast.exclude_outliers)
-    model = backtest.model(chosen).fit_training(training)
-    model.training_ = training
-    volume = model._expected(n_days)
+                    config: Config, calendar: Calendar) -> tuple[pd.DataFrame, dict[str, object]]:
+    settings = config.forecast
+    training = prepare(grid, calendar, exclude_outliers=settings.exclude_outliers,
+                       threshold=settings.outlier_threshold)
+    volume = backtest.model(chosen).fit_training(training).forecast_days(n_days)
     low, high = Band.from_errors(backtest.actual, backtest.prediction(chosen)).apply(volume)
     columns = {"volume": volume}
     aht = forecast_aht(grid, n_days)
@@ -131,7 +136,7 @@ def _forecast_queue(grid: Grid, backtest: Backtest, chosen: str, horizon: pd.Tim
     columns |= {"volume_p10": low, "volume_p90": high}
     frame = grid.to_frame(columns, grid.n_days, n_days, until=horizon_end(grid, horizon))
     frame["forecast_model"] = chosen
-    return frame
+    return frame, cleaning_summary(training)
 
 
 def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int, config: Config | None = None,
@@ -144,18 +149,21 @@ def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
     ``start`` (days between the history and ``start`` are data gaps). ``config``: site
     (timezone, country, opening hours) and ``[forecast]`` settings; ``events``: a table
     from :func:`forecast.calendar.read_events`; ``models``: name -> model to compare
-    instead of the defaults (seasonal naive, the reference, is always added). ``progress(queue)`` is called after every fold and fit.
+    instead of the defaults (seasonal naive, the reference, is always added).
+    ``progress(queue)`` is called after every fold and fit.
     """
     config = config or Config()
     delta, n_days = horizon_days(horizon)
     calendar = Calendar(config.site.country, *(() if events is None else (events,)))
     models = _selected_models(config, models)
-    forecasts, tables, folds = [], [], []
+    forecasts, tables, folds, cleaning = [], [], [], []
     first_day = None if start is None else pd.Timestamp(start).tz_localize(None).normalize()
     for grid in _grids(history, config, first_day):
         backtest = _backtest(grid, models, n_days, config, calendar, progress)
         table, chosen = select(backtest, rule=config.forecast.selection)
-        forecasts.append(_forecast_queue(grid, backtest, chosen, delta, n_days, config, calendar))
+        forecast, summary = _forecast_queue(grid, backtest, chosen, delta, n_days, config, calendar)
+        forecasts.append(forecast)
+        cleaning.append(summary)
         tables.append(table)
         folds.append(fold_table(backtest))
         if progress is not None:
@@ -165,4 +173,4 @@ def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
         if column in forecast.columns:
             forecast[column] = np.round(forecast[column].astype(float), 3)
     return ForecastResult(forecast, pd.concat(tables, ignore_index=True), pd.concat(folds, ignore_index=True),
-                          daily_peaks(forecast), weekday_hour_heatmap(forecast))
+                          daily_peaks(forecast), weekday_hour_heatmap(forecast), pd.DataFrame(cleaning))

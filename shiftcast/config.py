@@ -127,6 +127,8 @@ class ForecastSettings(_Section):
     selection: Literal["combine", "best"] = "combine"
     # Keep flagged outliers, incident surges and user events out of training.
     exclude_outliers: bool = True
+    # An interval is an outlier when its robust residual against the seasonal baseline exceeds this.
+    outlier_threshold: float = Field(5.0, gt=0)
 
 
 class ShiftRules(_Section):

@@ -7,6 +7,7 @@ import pytest
 from forecast.backtest import metrics, origins, rolling_origin, select
 from forecast.bands import POISSON_BAND, Band
 from forecast.calendar import read_events
+from forecast.clean import cleaning_summary, prepare
 from forecast.grid import Grid
 from forecast.models import SeasonalAverage, SeasonalNaive
 from forecast.peaks import daily_peaks, weekday_hour_heatmap
@@ -103,6 +104,7 @@ def test_forecast_queues_is_deterministic_and_does_not_depend_on_row_order(two_q
     pd.testing.assert_frame_equal(first.backtest, second.backtest)
     assert len(first.forecast) == 2 * 3 * 24
     assert set(first.peaks["queue"]) == {"a", "b"} and len(first.heatmap) == 2 * 3 * 24
+    assert first.cleaning["queue"].tolist() == ["a", "b"] and first.cleaning["observed_intervals"].gt(0).all()
 
 
 def test_unknown_model_names_are_reported(two_queues):
@@ -118,3 +120,20 @@ def test_events_file_errors_name_the_event():
     table = pd.DataFrame({"start": ["2026-03-02T10:00"], "end": ["2026-03-02T11:00"], "expected_multiplier": [-1]})
     with pytest.raises(InputError, match="events expected_multiplier must be > 0; got -1.0 at event 'event'"):
         read_events(table, "UTC")
+
+
+def test_an_incident_surge_is_flagged_and_kept_out_of_training():
+    history = make_history(days=42, peak=60)
+    wall = history["interval_start"].dt.tz_localize(None)
+    surge = (wall >= "2026-03-25 10:00") & (wall < "2026-03-25 13:00")
+    history.loc[surge, "volume"] *= 4
+    grid = Grid.from_frame(history, "Europe/Malta", 30)
+    day = (pd.Timestamp("2026-03-25") - grid.first_day).days
+    training = prepare(grid)
+    flags = training.flag_names()[day, 20:26]
+    assert (flags == "outlier").all()
+    assert training.values[day, 20:26].sum() < 0.4 * grid.values[day, 20:26].sum()
+    kept = prepare(grid, exclude_outliers=False)
+    assert np.array_equal(kept.values[day, 20:26], grid.values[day, 20:26])
+    summary = cleaning_summary(training)
+    assert summary["outlier_intervals"] >= 6 and summary["gap_intervals"] == 0 and summary["holiday_factor"] is None

@@ -35,7 +35,7 @@ def test_forecast_writes_a_frame_a_forecast_with_backtest_and_peaks(tmp_path, hi
                         "--out", str(out)], capsys)
     assert code == 0, err
     assert {p.name for p in out.iterdir()} == {"forecast.csv", "backtest.csv", "backtest_folds.csv", "peaks.csv",
-                                               "heatmap.csv", "run.json"}
+                                               "heatmap.csv", "cleaning.csv", "run.json"}
     forecast = validate_frame_a(pd.read_csv(out / "forecast.csv"), "UTC", source="forecast.csv")
     assert len(forecast) == 2 * 2 * 24 and set(forecast["queue"]) == {"chat", "voice"}
     assert forecast["aht_seconds"].gt(0).all()

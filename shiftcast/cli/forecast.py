@@ -70,7 +70,7 @@ def command(
                                  start=first_day, progress=lambda queue: bar.update(task, advance=1, description=queue))
     write_folder(out, {
         "forecast.csv": result.forecast, "backtest.csv": result.backtest, "backtest_folds.csv": result.folds,
-        "peaks.csv": result.peaks, "heatmap.csv": result.heatmap,
+        "peaks.csv": result.peaks, "heatmap.csv": result.heatmap, "cleaning.csv": result.cleaning,
         "run.json": run_summary(loaded, horizon, result.backtest),
     })
     for note in loaded.notes:
