@@ -18,8 +18,8 @@ score, on the open intervals that have data:
 Then the speed figure: fit, backtest (4 folds) and forecast of one queue with one year
 of 30-minute history (Anonymous Bank 1999), 7 days ahead.
 
-Run: ``python bench/bench_forecast.py`` (about 10 minutes on 2 cores; ``--folds 6`` for a
-quick look). Prints a Markdown table.
+Run: ``python bench/bench_forecast.py`` (about 15 minutes on 2 cores; ``--folds 6`` for a
+quick look, ``--speed-only`` for the timing). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -198,11 +198,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=20, help="rolling origins per data set and horizon")
     parser.add_argument("--no-prophet", action="store_true", help="skip Prophet even when installed")
+    parser.add_argument("--speed-only", action="store_true", help="only the speed figure")
     args = parser.parse_args()
     if not REAL.is_dir():
         sys.exit(f"{REAL} not found: the benchmark needs ../shared/data/real")
     with_prophet = not args.no_prophet and importlib.util.find_spec("prophet") is not None
-    print(markdown(run(args.folds, with_prophet)))
+    if not args.speed_only:
+        print(markdown(run(args.folds, with_prophet)))
     seconds = speed()
     print(f"\nspeed: fit + 4-fold backtest + 7-day forecast of one queue, one year of 30-minute history "
           f"(Anonymous Bank 1999): median {np.median(seconds):.1f} s of {len(seconds)} runs "

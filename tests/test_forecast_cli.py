@@ -23,16 +23,25 @@ def run(argv, capsys):
 
 
 @pytest.fixture
+def quick_config(tmp_path):
+    """Two cheap models: these tests are about the command, not the models."""
+    path = tmp_path / "quick.toml"
+    path.write_text('[forecast]\nmodels = ["seasonal_naive", "weighted_mean_8w"]\n')
+    return path
+
+
+@pytest.fixture
 def history_file(tmp_path):
     path = tmp_path / "history.csv"
     iso(make_history(days=28, minutes=60, queues=("chat", "voice"), timezone="UTC")).to_csv(path, index=False)
     return path
 
 
-def test_forecast_writes_a_frame_a_forecast_with_backtest_and_peaks(tmp_path, history_file, capsys):
+def test_forecast_writes_a_frame_a_forecast_with_backtest_and_peaks(tmp_path, history_file, quick_config,
+                                                                   capsys):
     out = tmp_path / "out"
     code, _, err = run(["forecast", "--history", str(history_file), "--horizon", "2D", "--folds", "2",
-                        "--out", str(out)], capsys)
+                        "--config", str(quick_config), "--out", str(out)], capsys)
     assert code == 0, err
     assert {p.name for p in out.iterdir()} == {"forecast.csv", "backtest.csv", "backtest_folds.csv", "peaks.csv",
                                                "heatmap.csv", "cleaning.csv", "run.json"}
@@ -44,10 +53,11 @@ def test_forecast_writes_a_frame_a_forecast_with_backtest_and_peaks(tmp_path, hi
     assert "interval_start has no UTC offset" not in err
 
 
-def test_forecast_can_start_later_than_the_day_after_the_history(tmp_path, history_file, capsys):
+def test_forecast_can_start_later_than_the_day_after_the_history(tmp_path, history_file, quick_config,
+                                                                  capsys):
     out = tmp_path / "out"
     code, _, err = run(["forecast", "--history", str(history_file), "--horizon", "1D", "--folds", "2",
-                        "--start", "2026-04-01", "--out", str(out)], capsys)
+                        "--config", str(quick_config), "--start", "2026-04-01", "--out", str(out)], capsys)
     assert code == 0, err
     forecast = pd.read_csv(out / "forecast.csv")
     assert forecast["interval_start"].str.startswith("2026-04-01").all() and len(forecast) == 2 * 24
@@ -67,14 +77,14 @@ def test_backtest_writes_the_accuracy_table(tmp_path, history_file, capsys):
     assert (table["folds"] == 3).all()
 
 
-def test_interval_reaggregates_and_a_contact_log_is_counted(tmp_path, capsys):
+def test_interval_reaggregates_and_a_contact_log_is_counted(tmp_path, quick_config, capsys):
     log = tmp_path / "log.csv"
     history = make_history(days=21, minutes=60, peak=4, timezone="UTC")
     arrivals = history.loc[history.index.repeat(history["volume"].astype(int)), "interval_start"]
     pd.DataFrame({"arrival": arrivals.dt.tz_localize(None).map(pd.Timestamp.isoformat)}).to_csv(log, index=False)
     out = tmp_path / "out"
     code, _, err = run(["forecast", "--history", str(log), "--interval", "120min", "--horizon", "1D",
-                        "--folds", "2", "--out", str(out)], capsys)
+                        "--folds", "2", "--config", str(quick_config), "--out", str(out)], capsys)
     assert code == 0, err
     assert len(pd.read_csv(out / "forecast.csv")) == 12
     assert "read as UTC local time" in " ".join(err.split())
@@ -86,23 +96,28 @@ def _sqlite(tmp_path):
     return path
 
 
+def _csv(text: str):
+    return lambda path: path.write_text(text)
+
+
+def _history(days: int):
+    return lambda path: iso(make_history(days=days, minutes=60, timezone="UTC")).to_csv(path, index=False)
+
+
+HEADER = "interval_start,volume\n"
 BAD = {
-    "empty file": (lambda p: p.write_text(""), [], "is empty; give a file with a header row and data"),
-    "no timestamp column": (lambda p: p.write_text("calls\n1\n"), [], "has no timestamp column; found calls"),
-    "unparseable timestamps": (lambda p: p.write_text("interval_start,volume\nsoon,1\n"), [],
-                               "interval_start must be ISO 8601 timestamps"),
-    "duplicate timestamps": (lambda p: p.write_text("interval_start,volume\n2026-03-02T09:00,1\n2026-03-02T09:00,2\n"),
-                             [], "interval_start has duplicate rows for the same queue"),
-    "mixed time zones": (lambda p: p.write_text("interval_start,volume\n2026-03-02T09:00+01:00,1\n2026-03-02T10:00,2\n"),
-                         [], "mixes timestamps with and without a UTC offset"),
-    "negative volume": (lambda p: p.write_text("interval_start,volume\n2026-03-02T09:00,1\n2026-03-02T10:00,-2\n"),
-                        [], "volume must be >= 0; got -2"),
-    "history under two weeks": (lambda p: iso(make_history(days=10, minutes=60, timezone="UTC")).to_csv(p, index=False), [],
-                                "must cover at least 14 days (two weeks); got 10 days"),
-    "zero horizon": (lambda p: iso(make_history(days=21, minutes=60, timezone="UTC")).to_csv(p, index=False), ["--horizon", "0D"],
-                     "--horizon must be positive; got '0D'"),
-    "negative horizon": (lambda p: iso(make_history(days=21, minutes=60, timezone="UTC")).to_csv(p, index=False),
-                         ["--horizon", "-7D"], "--horizon must be positive; got '-7D'"),
+    "empty file": (_csv(""), [], "is empty; give a file with a header row and data"),
+    "no timestamp column": (_csv("calls\n1\n"), [], "has no timestamp column; found calls"),
+    "unparseable timestamps": (_csv(HEADER + "soon,1\n"), [], "interval_start must be ISO 8601 timestamps"),
+    "duplicate timestamps": (_csv(HEADER + "2026-03-02T09:00,1\n2026-03-02T09:00,2\n"), [],
+                             "interval_start has duplicate rows for the same queue"),
+    "mixed time zones": (_csv(HEADER + "2026-03-02T09:00+01:00,1\n2026-03-02T10:00,2\n"), [],
+                         "mixes timestamps with and without a UTC offset"),
+    "negative volume": (_csv(HEADER + "2026-03-02T09:00,1\n2026-03-02T10:00,-2\n"), [],
+                        "volume must be >= 0; got -2"),
+    "history under two weeks": (_history(10), [], "must cover at least 14 days (two weeks); got 10 days"),
+    "zero horizon": (_history(21), ["--horizon", "0D"], "--horizon must be positive; got '0D'"),
+    "negative horizon": (_history(21), ["--horizon", "-7D"], "--horizon must be positive; got '-7D'"),
     "failing SQL query": (None, ["--query", "SELECT * FROM nowhere"], "SQL query failed on sqlite:///"),
 }
 
