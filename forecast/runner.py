@@ -14,6 +14,7 @@ deterministic.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,9 +34,10 @@ from shiftcast.config import Config
 from shiftcast.errors import InputError
 from shiftcast.schema import interval_minutes, validate_frame_a
 
-__all__ = ["ForecastResult", "backtest_queues", "forecast_queues", "progress_steps"]
+__all__ = ["ForecastResult", "backtest_queues", "fold_count", "forecast_queues", "progress_steps"]
 
 Progress = Callable[[str], None]
+MIN_SCORED_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,15 @@ class ForecastResult:
     cleaning: pd.DataFrame
 
 
-def progress_steps(history: pd.DataFrame, config: Config) -> int:
+def fold_count(config: Config, n_days: int) -> int:
+    """Backtest folds for a horizon of ``n_days``: ``[forecast] folds``, or more for short
+    horizons so that at least two weeks are scored (the bands and the choice need them)."""
+    return max(config.forecast.folds, math.ceil(MIN_SCORED_DAYS / n_days))
+
+
+def progress_steps(history: pd.DataFrame, config: Config, horizon: pd.Timedelta | str | int) -> int:
     """How many times the ``progress`` callback is called: per queue, one per fold and one for the fit."""
-    return int(history["queue"].nunique()) * (config.forecast.folds + 1)
+    return int(history["queue"].nunique()) * (fold_count(config, horizon_days(horizon)[1]) + 1)
 
 
 def _selected_models(config: Config, models: dict[str, Model] | None) -> dict[str, Model]:
@@ -98,7 +106,7 @@ def _grids(history: pd.DataFrame, config: Config, start: pd.Timestamp | None = N
 def _backtest(grid: Grid, models: dict[str, Model], n_days: int, config: Config, calendar: Calendar,
               progress: Progress | None) -> Backtest:
     settings = config.forecast
-    return rolling_origin(grid, models, horizon_days=n_days, folds=settings.folds, calendar=calendar,
+    return rolling_origin(grid, models, horizon_days=n_days, folds=fold_count(config, n_days), calendar=calendar,
                           exclude_outliers=settings.exclude_outliers, threshold=settings.outlier_threshold,
                           on_fold=None if progress is None else lambda: progress(grid.queue))
 

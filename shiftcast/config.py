@@ -118,7 +118,8 @@ class ForecastSettings(_Section):
     """Forecast horizon and backtest settings."""
 
     horizon_days: int = Field(14, gt=0, le=366)
-    # Rolling-origin folds every model is backtested on before one is chosen (one horizon apart).
+    # Rolling-origin folds every model is backtested on before one is chosen (one horizon apart;
+    # short horizons get more, so that at least 14 days are scored).
     folds: int = Field(4, ge=2, le=52)
     # Models to compare (names in forecast.models.default_models); empty: all of them.
     models: list[str] = Field(default_factory=list)

@@ -68,13 +68,13 @@ def test_forecast_can_start_later_than_the_day_after_the_history(tmp_path, histo
 
 def test_backtest_writes_the_accuracy_table(tmp_path, history_file, capsys):
     out = tmp_path / "bt"
-    code, _, err = run(["backtest", "--history", str(history_file), "--horizon", "1D", "--folds", "3",
+    code, _, err = run(["backtest", "--history", str(history_file), "--horizon", "2D", "--folds", "3",
                         "--out", str(out)], capsys)
     assert code == 0, err
     table = pd.read_csv(out / "backtest.csv")
     assert {"wmape", "mase", "bias", "peak_wmape", "coverage_p10_p90", "chosen"} <= set(table.columns)
     assert set(table["model"]) >= {"seasonal_naive", "slot_median_8w", "top_down_ets", "mstl"}
-    assert (table["folds"] == 3).all()
+    assert (table["folds"] == 7).all()  # 2-day horizon: folds raised so that 14 days are scored
 
 
 def test_interval_reaggregates_and_a_contact_log_is_counted(tmp_path, quick_config, capsys):

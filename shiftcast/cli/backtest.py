@@ -39,7 +39,7 @@ def command(
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col))
     console = Console(stderr=True)
     with opts.progress_bar(console) as bar:
-        steps = progress_steps(loaded.history, loaded.config)
+        steps = progress_steps(loaded.history, loaded.config, delta)
         task = bar.add_task("backtest", total=steps)
         result = backtest_queues(loaded.history, horizon=delta, config=loaded.config, events=loaded.events,
                                  progress=lambda queue: bar.update(task, advance=1, description=queue))

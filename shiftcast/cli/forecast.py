@@ -65,7 +65,7 @@ def command(
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col))
     console = Console(stderr=True)
     with opts.progress_bar(console) as bar:
-        task = bar.add_task("backtest and forecast", total=progress_steps(loaded.history, loaded.config))
+        task = bar.add_task("backtest and forecast", total=progress_steps(loaded.history, loaded.config, delta))
         result = forecast_queues(loaded.history, horizon=delta, config=loaded.config, events=loaded.events,
                                  start=first_day, progress=lambda queue: bar.update(task, advance=1, description=queue))
     write_folder(out, {
