@@ -120,6 +120,18 @@ class ForecastSettings(_Section):
     """Forecast horizon and backtest settings."""
 
     horizon_days: int = Field(14, gt=0, le=366)
+    # Rolling-origin folds every model is backtested on before one is chosen (one horizon apart;
+    # short horizons get more, so that at least 14 days are scored).
+    folds: int = Field(4, ge=2, le=52)
+    # Models to compare (names in forecast.models.default_models); empty: all of them.
+    models: list[str] = Field(default_factory=list)
+    # combine: forecast with the mean of every model that beats seasonal naive in the backtest;
+    # best: with the single model of lowest backtest wMAPE.
+    selection: Literal["combine", "best"] = "combine"
+    # Keep flagged outliers, incident surges and user events out of training.
+    exclude_outliers: bool = True
+    # An interval is an outlier when its robust residual against the seasonal baseline exceeds this.
+    outlier_threshold: float = Field(5.0, gt=0)
 
 
 class ShiftRules(_Section):

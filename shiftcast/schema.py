@@ -152,15 +152,18 @@ _SHOWN_ROWS = 3
 
 
 def parse_timestamps(
-    values: pd.Series, timezone: str, *, column: str = "interval_start", by: pd.Series | None = None
+    values: pd.Series, timezone: str, *, column: str = "interval_start", by: pd.Series | None = None,
+    nonexistent: str = "raise",
 ) -> tuple[pd.Series, bool]:
     """Parse timestamps into the site's zone; return them and whether they were naive.
 
     Values with a UTC offset (or already timezone-aware) are converted to ``timezone``.
     Values without one are taken as site-local wall-clock time; a wall time repeated when
     clocks go back is resolved by order within each ``by`` group (the first is summer
-    time), and a wall time skipped when clocks go forward is an error. A column mixing
-    both kinds is an error.
+    time), and a wall time skipped when clocks go forward is an error (or, with
+    ``nonexistent="shift_forward"``, moved to the first valid time after the gap, as
+    exports that label a spring-forward day with 24 wall-clock hours need). A column
+    mixing both kinds is an error.
     """
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert(timezone), False
@@ -189,7 +192,7 @@ def parse_timestamps(
     keys = [naive] if by is None else [by.reset_index(drop=True), naive.reset_index(drop=True)]
     first_of_repeat = ~pd.concat(keys, axis=1).duplicated(keep="first").to_numpy()
     try:
-        local = naive.dt.tz_localize(timezone, ambiguous=first_of_repeat, nonexistent="raise")
+        local = naive.dt.tz_localize(timezone, ambiguous=first_of_repeat, nonexistent=nonexistent)
     except Exception as error:  # pandas raises several types for a skipped wall time
         raise InputError(
             f"{column} has a time that does not exist in {timezone} (clocks went forward): {error}; "

@@ -12,7 +12,7 @@ import sys
 import typer
 from typer.exceptions import Abort, TyperException
 
-from shiftcast.cli import erlang, roster, staff
+from shiftcast.cli import backtest, erlang, forecast, roster, staff
 from shiftcast.errors import InputError
 
 __all__ = ["app", "main"]
@@ -26,6 +26,8 @@ app = typer.Typer(
 )
 app.command("erlang")(erlang.command)
 app.command("staff")(staff.command)
+app.command("forecast")(forecast.command)
+app.command("backtest")(backtest.command)
 app.command("roster")(roster.command)
 
 

@@ -1,0 +1,305 @@
+"""Ingest: a user's export (file or SQL query) -> validated Frame A in the site's time zone.
+
+Two input shapes, told apart by whether a volume column is found (or set by ``shape``):
+
+- **interval exports** (an ACD report, a warehouse table): one row per interval with a
+  timestamp, a volume and optionally an AHT, per queue;
+- **contact logs** (a ticket system's CSV): one row per contact with its arrival time and
+  optionally handle seconds, a queue/channel and an abandoned flag. They are counted into
+  intervals (``volume``; ``aht_seconds`` = mean handle seconds of the contacts that have
+  one; ``abandoned`` = abandoned contacts). Every interval between the first and last
+  local day is a row, zero when no contact arrived, except on days without any contact
+  (in any queue) on a weekday that usually has at least ``GAP_DAY_CONTACTS``: those are
+  left out, so they read as data gaps (a lost export, a holiday missing from the file),
+  not as empty days.
+
+Column names are matched case-insensitively against common names
+(:data:`COLUMN_CANDIDATES`), or given in :class:`Columns`. Timestamps with a UTC offset are
+converted to the site's zone; timestamps without one are read as site-local wall-clock
+time (the notes say so). A wall time skipped when clocks go forward (an export that labels
+a 23-hour day with 24 hours) is moved to the first valid interval after the gap, and its
+volume added there; a repeated wall time is read as summer time first.
+``interval_minutes`` re-aggregates to coarser intervals (e.g. 5-minute rows to 30 minutes);
+intervals are local, so DST days have 23 or 25 hours.
+
+Sources: CSV, Parquet, Excel (:func:`shiftcast.readers.read_table`), a SQLite file
+(``.db``, ``.sqlite``, ``.sqlite3``: the embedded default), or any SQLAlchemy URL, each
+with a query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.grid import interval_keys, interval_starts, wall_positions
+from shiftcast.errors import InputError, check_range, format_values
+from shiftcast.readers import read_table
+from shiftcast.schema import DEFAULT_QUEUE, interval_minutes, parse_timestamps, validate_frame_a
+
+__all__ = ["Columns", "Ingested", "COLUMN_CANDIDATES", "SQLITE_SUFFIXES", "ingest", "read_source", "read_sql",
+           "reaggregate"]
+
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+DEFAULT_CONTACT_MINUTES = 15
+# A day without any contact is a data gap when that weekday's median day has at least this many
+# contacts (zero would then be implausible); on quieter weekdays it is a true zero.
+GAP_DAY_CONTACTS = 10
+COLUMN_CANDIDATES = {
+    "timestamp": ("interval_start", "timestamp", "datetime", "date_time", "time", "start", "start_time",
+                  "interval", "period_start", "arrival", "arrival_time", "arrived_at", "created", "created_at",
+                  "opened_at", "ts"),
+    "volume": ("volume", "calls", "contacts", "offered", "calls_offered", "arrivals", "count", "tickets", "chats"),
+    "queue": ("queue", "queue_name", "channel", "skill", "split", "service", "type"),
+    "aht": ("aht_seconds", "aht", "avg_handle_time", "average_handle_time", "handle_time_avg"),
+    "handle": ("handle_seconds", "handle_time", "handle_time_seconds", "service_seconds", "ser_time",
+               "talk_seconds", "duration_seconds"),
+    "abandoned": ("abandoned", "is_abandoned", "abandon"),
+}
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Source column names; None means auto-detect from :data:`COLUMN_CANDIDATES`."""
+
+    timestamp: str | None = None
+    volume: str | None = None
+    queue: str | None = None
+    aht: str | None = None
+    handle: str | None = None
+    abandoned: str | None = None
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """A validated Frame A, the input shape (``"intervals"`` or ``"contacts"``) and notes for the user."""
+
+    frame: pd.DataFrame
+    shape: str
+    notes: tuple[str, ...]
+
+
+def read_sql(url: str, query: str) -> pd.DataFrame:
+    """Run ``query`` on a SQLAlchemy ``url``; a failing query or connection is an InputError."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+        engine = create_engine(url)
+    except (ArgumentError, ValueError, ImportError) as error:
+        raise InputError(f"{url!r} is not a usable database URL ({error}); "
+                         f"write e.g. sqlite:///history.db or postgresql://user@host/db") from None
+    try:
+        with engine.connect() as connection:
+            frame = pd.read_sql_query(text(query), connection)
+    except (SQLAlchemyError, pd.errors.DatabaseError) as error:
+        cause = error.__cause__ if isinstance(error, pd.errors.DatabaseError) and error.__cause__ else error
+        reason = str(getattr(cause, "orig", None) or cause).splitlines()[0]
+        raise InputError(f"SQL query failed on {shown}: {reason}; "
+                         f"check the query and the table and column names") from None
+    finally:
+        engine.dispose()
+    if frame.empty:
+        raise InputError(f"SQL query on {shown} returned no rows; check the query's filters")
+    return frame
+
+
+def read_source(source: str | Path, *, query: str | None = None, sheet: str | int = 0) -> pd.DataFrame:
+    """A table from a file (CSV, Parquet, Excel), a SQLite file plus ``query``, or a SQLAlchemy URL plus ``query``."""
+    text = str(source)
+    is_url = "://" in text
+    is_sqlite = Path(text).suffix.lower() in SQLITE_SUFFIXES
+    if not (is_url or is_sqlite):
+        if query is not None:
+            raise InputError(f"--query needs a database: give a SQLite file ({', '.join(SQLITE_SUFFIXES)}) "
+                             f"or a SQLAlchemy URL, not {text}")
+        return read_table(text, sheet=sheet)
+    if query is None:
+        raise InputError(f"{text} is a database; pass --query, e.g. \"SELECT * FROM calls\"")
+    if is_sqlite:
+        if not Path(text).is_file():
+            raise InputError(f"file {text} not found; check the path")
+        text = f"sqlite:///{Path(text).resolve()}"
+    return read_sql(text, query)
+
+
+def _normal(name: object) -> str:
+    return str(name).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _find(table: pd.DataFrame, role: str, given: str | None) -> str | None:
+    """The column playing ``role``: the given name (must exist) or the first candidate present."""
+    by_normal = {_normal(c): c for c in table.columns}
+    if given is not None:
+        if given in table.columns:
+            return given
+        if _normal(given) in by_normal:
+            return by_normal[_normal(given)]
+        raise InputError(f"--{role}-col {given!r} is not a column; found {', '.join(map(str, table.columns))}")
+    return next((by_normal[c] for c in COLUMN_CANDIDATES[role] if c in by_normal), None)
+
+
+def _parse(values: pd.Series, timezone: str, column: str, queue: pd.Series) -> tuple[pd.Series, list[str]]:
+    stamps, naive = parse_timestamps(values.reset_index(drop=True), timezone, column=column,
+                                     by=queue.reset_index(drop=True), nonexistent="shift_forward")
+    notes = []
+    if naive:
+        notes.append(f"{column} has no UTC offset: read as {timezone} local time")
+        text = values.astype("string").str.strip().reset_index(drop=True)
+        wall = pd.to_datetime(text, format="ISO8601") if not pd.api.types.is_datetime64_dtype(values.dtype) \
+            else values.reset_index(drop=True)
+        moved = int((stamps.dt.tz_localize(None) != wall).sum())
+        if moved:
+            notes.append(f"{moved} {column} value(s) fall in the hour skipped when clocks went forward: "
+                         f"counted in the first interval after it")
+    return stamps, notes
+
+
+def _merge(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sum rows that share a queue and interval (AHT weighted by volume)."""
+    frame = frame.assign(volume=pd.to_numeric(frame["volume"], errors="coerce"))
+    has_aht = "aht_seconds" in frame.columns
+    if has_aht:
+        frame["aht_seconds"] = pd.to_numeric(frame["aht_seconds"], errors="coerce")
+        frame["_seconds"] = frame["aht_seconds"] * frame["volume"]
+    grouped = frame.groupby(["queue", "interval_start"], sort=True)
+    merged = grouped["volume"].sum(min_count=1).reset_index()
+    if has_aht:
+        seconds = grouped["_seconds"].sum(min_count=1).to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            merged["aht_seconds"] = np.where(merged["volume"] > 0, seconds / merged["volume"], np.nan)
+    return merged
+
+
+def reaggregate(frame: pd.DataFrame, minutes: int, *, source: str = "history") -> pd.DataFrame:
+    """Sum a validated Frame A into ``minutes``-long local intervals (a multiple of its own)."""
+    current = interval_minutes(frame)
+    if minutes == current:
+        return frame
+    if minutes < current or minutes % current:
+        raise InputError(f"--interval must be a multiple of the data's {current}-minute intervals; got {minutes}min; "
+                         f"choose e.g. {current * max(1, -(-30 // current))}min")
+    keyed = frame.assign(interval_start=interval_keys(frame["interval_start"], minutes))
+    return validate_frame_a(_merge(keyed), str(frame["interval_start"].dt.tz), source=source)
+
+
+def _intervals_table(table: pd.DataFrame, names: dict[str, str | None], timezone: str,
+                     source: str) -> tuple[pd.DataFrame, list[str]]:
+    frame = pd.DataFrame({"queue": table[names["queue"]] if names["queue"] else DEFAULT_QUEUE,
+                          "interval_start": table[names["timestamp"]], "volume": table[names["volume"]]})
+    if names["aht"]:
+        frame["aht_seconds"] = table[names["aht"]]
+    frame["queue"] = frame["queue"].astype("string").fillna(DEFAULT_QUEUE).astype(str)
+    duplicated = frame.duplicated(["queue", "interval_start"], keep=False)
+    if duplicated.any():
+        shown = frame.loc[duplicated, ["interval_start", "queue"]].astype(str).head(3)
+        where = ", ".join(f"{t} (queue {q})" for t, q in shown.itertuples(index=False))
+        raise InputError(f"{source}: {names['timestamp']} has duplicate rows for the same queue at {where}; "
+                         f"keep one row per queue and interval")
+    frame["interval_start"], notes = _parse(frame["interval_start"], timezone, names["timestamp"], frame["queue"])
+    if frame.duplicated(["queue", "interval_start"]).any():  # rows moved out of a DST gap
+        frame = _merge(frame)
+    return frame, notes
+
+
+def _contacts_table(table: pd.DataFrame, names: dict[str, str | None], timezone: str, minutes: int,
+                    closed: str, source: str) -> tuple[pd.DataFrame, list[str]]:
+    queue = (table[names["queue"]] if names["queue"] else pd.Series(DEFAULT_QUEUE, index=table.index))
+    queue = queue.astype("string").fillna(DEFAULT_QUEUE).astype(str).reset_index(drop=True)
+    arrival, notes = _parse(table[names["timestamp"]], timezone, names["timestamp"], queue)
+    contacts = pd.DataFrame({"queue": queue, "interval_start": interval_keys(arrival, minutes, closed=closed)})
+    if names["handle"]:
+        handle = pd.to_numeric(table[names["handle"]].reset_index(drop=True), errors="coerce")
+        known = handle.notna()
+        check_range(names["handle"], handle[known], low=0, labels=[str(t) for t in arrival[known]],
+                    fix="handle seconds are durations >= 0; fix or drop the row")
+        contacts["handle"] = handle.where(handle > 0)
+    if names["abandoned"]:
+        flag = table[names["abandoned"]].reset_index(drop=True)
+        text = flag.astype("string").str.strip().str.lower()
+        truthy, falsy = {"true", "1", "yes", "y", "t"}, {"false", "0", "no", "n", "f", ""}
+        unknown = ~(text.isin(truthy | falsy) | text.isna())
+        if unknown.any():
+            raise InputError(f"{names['abandoned']} must be true/false or 1/0; got "
+                             f"{format_values(flag[unknown].tolist(), int(unknown.sum()))}; fix those rows")
+        contacts["abandoned"] = text.isin(truthy).astype(int)
+    grouped = contacts.groupby(["queue", "interval_start"], sort=True)
+    counted = grouped.size().rename("volume").reset_index()
+    if names["handle"]:
+        counted["aht_seconds"] = grouped["handle"].mean().to_numpy()
+    if names["abandoned"]:
+        counted["abandoned"] = grouped["abandoned"].sum().to_numpy()
+
+    days, _ = wall_positions(counted["interval_start"], minutes)
+    per_day = counted.groupby(days)["volume"].sum()
+    span = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D")
+    typical = per_day.groupby(per_day.index.day_of_week).median()
+    quiet = typical[typical < GAP_DAY_CONTACTS].index
+    empty = span.difference(per_day.index)
+    gaps = empty[~empty.day_of_week.isin(quiet)]
+    index = interval_starts(span[0], len(span), timezone, minutes)
+    index_days, _ = wall_positions(index, minutes)
+    index = index[~index_days.isin(gaps)]
+    skipped = len(gaps)
+    full = pd.MultiIndex.from_product([sorted(counted["queue"].unique()), index], names=["queue", "interval_start"])
+    frame = counted.set_index(["queue", "interval_start"]).reindex(full).reset_index()
+    frame["volume"] = frame["volume"].fillna(0.0)
+    if "abandoned" in frame.columns:
+        frame["abandoned"] = frame["abandoned"].fillna(0.0)
+    notes.append(f"contact log: {len(contacts):,} contacts counted into {minutes}-minute intervals"
+                 + (f"; {skipped} day(s) without any contact left out as data gaps" if skipped else ""))
+    if "aht_seconds" in frame.columns:
+        unknown = (frame["volume"] > 0) & frame["aht_seconds"].isna()
+        fill = frame.groupby("queue")["aht_seconds"].transform("median").fillna(frame["aht_seconds"].median())
+        if fill.isna().all():
+            frame = frame.drop(columns="aht_seconds")
+            notes.append(f"{names['handle']} is empty for every contact: no handle time in the history")
+        else:
+            frame.loc[unknown, "aht_seconds"] = fill[unknown]
+            frame.loc[frame["volume"] == 0, "aht_seconds"] = np.nan
+            if unknown.any():
+                notes.append(f"{int(unknown.sum())} interval(s) had contacts but none with a handle time: "
+                             f"given the queue's median AHT (all queues' for a queue with none)")
+    return frame, notes
+
+
+def ingest(table: pd.DataFrame, *, timezone: str, interval_minutes: int | None = None,
+           columns: Columns | None = None, shape: str = "auto", closed: str = "left",
+           source: str = "history") -> Ingested:
+    """Turn a raw table into a validated Frame A (see the module docstring).
+
+    ``shape``: ``"auto"``, ``"intervals"`` or ``"contacts"``. ``interval_minutes``: the
+    output interval (contact logs default to 15 minutes; interval exports keep theirs
+    unless a coarser one is asked for). ``closed="right"`` counts a contact arriving
+    exactly on a boundary in the interval before it.
+    """
+    if shape not in ("auto", "intervals", "contacts"):
+        raise InputError(f"shape must be auto, intervals or contacts; got {shape!r}")
+    if table.empty:
+        raise InputError(f"{source} has no rows; give at least one interval or contact")
+    columns = columns or Columns()
+    names = {role: _find(table, role, getattr(columns, role)) for role in COLUMN_CANDIDATES}
+    if names["timestamp"] is None:
+        raise InputError(f"{source} has no timestamp column; found {', '.join(map(str, table.columns))}. "
+                         f"Name it interval_start (or arrival for a contact log), or pass --timestamp-col")
+    if shape == "auto":
+        shape = "intervals" if names["volume"] else "contacts"
+    if shape == "intervals":
+        if names["volume"] is None:
+            raise InputError(f"{source} has no volume column; found {', '.join(map(str, table.columns))}. "
+                             f"Name it volume or pass --volume-col (or --shape contacts for a contact log)")
+        frame, notes = _intervals_table(table, names, timezone, source)
+    else:
+        minutes = interval_minutes or DEFAULT_CONTACT_MINUTES
+        frame, notes = _contacts_table(table, names, timezone, minutes, closed, source)
+    used = ", ".join(f"{role}={name}" for role, name in names.items() if name)
+    notes.insert(0, f"{source}: read as {'an interval export' if shape == 'intervals' else 'a contact log'} ({used})")
+    frame = validate_frame_a(frame, timezone, source=source)
+    if interval_minutes is not None:
+        frame = reaggregate(frame, interval_minutes, source=source)
+    return Ingested(frame, shape, tuple(notes))

@@ -1,0 +1,184 @@
+"""Per-queue fit, backtest, selection and forecast: what the CLI, the dashboard and a batch
+planner call.
+
+:func:`forecast_queues` splits a validated Frame A history by ``queue`` and, for each:
+builds the local day x slot grid, backtests every model at the requested horizon over
+rolling origins, chooses the mean of the models that beat seasonal naive there (or the
+single best model; ``[forecast] selection``), refits it on the whole history and
+forecasts the open intervals of the horizon, with p10/p90 bands fitted to that model's
+own backtest errors and a handle-time forecast. The result keeps the
+backtest table next to the forecast, so the user sees the error each model made and why
+one was chosen. :func:`backtest_queues` stops after the backtest. Both are
+deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecast.aht import forecast_aht
+from forecast.backtest import REFERENCE, Backtest, fold_table, rolling_origin, select
+from forecast.bands import Band
+from forecast.calendar import Calendar
+from forecast.clean import cleaning_summary, prepare
+from forecast.grid import Grid, open_cells_from_site
+from forecast.models import (Model, SeasonalNaive, check_history_length, default_models, horizon_days,
+                             horizon_end)
+from forecast.peaks import daily_peaks, weekday_hour_heatmap
+from shiftcast.config import Config
+from shiftcast.errors import InputError
+from shiftcast.schema import interval_minutes, validate_frame_a
+
+__all__ = ["ForecastResult", "backtest_queues", "fold_count", "forecast_queues", "progress_steps"]
+
+Progress = Callable[[str], None]
+MIN_SCORED_DAYS = 14
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """``forecast``: Frame A (queue, interval_start, volume, aht_seconds when the history has
+    it, volume_p10, volume_p90, forecast_model); ``backtest``: one row per queue x model
+    (wmape, mase, bias, peak_wmape, coverage_p10_p90, scored_intervals, vs_seasonal_naive,
+    folds, first_origin, chosen); ``folds``: wMAPE per queue x model x fold; ``peaks`` and
+    ``heatmap``: see :mod:`forecast.peaks`; ``cleaning``: per queue, intervals observed,
+    gap-filled, holiday, event and outlier, and the learned holiday factors
+    (:func:`forecast.clean.cleaning_summary`). A backtest alone leaves forecast, peaks,
+    heatmap and cleaning empty."""
+
+    forecast: pd.DataFrame
+    backtest: pd.DataFrame
+    folds: pd.DataFrame
+    peaks: pd.DataFrame
+    heatmap: pd.DataFrame
+    cleaning: pd.DataFrame
+
+
+def fold_count(config: Config, n_days: int) -> int:
+    """Backtest folds for a horizon of ``n_days``: ``[forecast] folds``, or more for short
+    horizons so that at least two weeks are scored (the bands and the choice need them)."""
+    return max(config.forecast.folds, math.ceil(MIN_SCORED_DAYS / n_days))
+
+
+def progress_steps(history: pd.DataFrame, config: Config, horizon: pd.Timedelta | str | int) -> int:
+    """How many times the ``progress`` callback is called: per queue, one per fold and one for the fit."""
+    return int(history["queue"].nunique()) * (fold_count(config, horizon_days(horizon)[1]) + 1)
+
+
+def _selected_models(config: Config, models: dict[str, Model] | None) -> dict[str, Model]:
+    if models is not None:
+        return models if REFERENCE in models else {REFERENCE: SeasonalNaive(), **models}
+    available = default_models()
+    names = config.forecast.models or list(available)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise InputError(f"forecast.models has unknown model(s) {', '.join(unknown)}; "
+                         f"choose from {', '.join(available)}")
+    return {name: available[name] for name in dict.fromkeys([REFERENCE, *names])}
+
+
+def _grids(history: pd.DataFrame, config: Config, start: pd.Timestamp | None = None) -> list[Grid]:
+    """One grid per queue; with ``start`` (a local date), each runs up to the day before it."""
+    timezone = config.site.timezone
+    history = validate_frame_a(history, timezone, source="history")
+    minutes = interval_minutes(history, config.site.interval_minutes)
+    open_cells = open_cells_from_site(config.site, minutes)
+    grids = []
+    for _, rows in history.groupby("queue", sort=True):
+        grid = Grid.from_frame(rows, timezone, minutes, open_cells)
+        check_history_length(grid)
+        if start is not None:
+            missing = (start - grid.first_day).days - grid.n_days
+            if missing < 0:
+                last = (grid.first_day + pd.Timedelta(days=grid.n_days - 1)).date()
+                raise InputError(f"start must be after the history's last day ({last}, queue {grid.queue}); "
+                                 f"got {start.date()}; give a later start or a shorter history")
+            grid = grid.extend(missing)
+        grids.append(grid)
+    return grids
+
+
+def _backtest(grid: Grid, models: dict[str, Model], n_days: int, config: Config, calendar: Calendar,
+              progress: Progress | None) -> Backtest:
+    settings = config.forecast
+    return rolling_origin(grid, models, horizon_days=n_days, folds=fold_count(config, n_days), calendar=calendar,
+                          exclude_outliers=settings.exclude_outliers, threshold=settings.outlier_threshold,
+                          on_fold=None if progress is None else lambda: progress(grid.queue))
+
+
+def backtest_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int, config: Config | None = None,
+                    events: pd.DataFrame | None = None, models: dict[str, Model] | None = None,
+                    progress: Progress | None = None) -> ForecastResult:
+    """Backtest every model on every queue of a validated Frame A ``history``."""
+    config = config or Config()
+    _, n_days = horizon_days(horizon)
+    calendar = Calendar(config.site.country, *(() if events is None else (events,)))
+    models = _selected_models(config, models)
+    tables, folds = [], []
+    for grid in _grids(history, config):
+        backtest = _backtest(grid, models, n_days, config, calendar, progress)
+        table, _ = select(backtest, rule=config.forecast.selection)
+        tables.append(table)
+        folds.append(fold_table(backtest))
+    empty = pd.DataFrame()
+    return ForecastResult(empty, pd.concat(tables, ignore_index=True), pd.concat(folds, ignore_index=True),
+                          empty, empty, empty)
+
+
+def _forecast_queue(grid: Grid, backtest: Backtest, chosen: str, horizon: pd.Timedelta, n_days: int,
+                    config: Config, calendar: Calendar) -> tuple[pd.DataFrame, dict[str, object]]:
+    settings = config.forecast
+    training = prepare(grid, calendar, exclude_outliers=settings.exclude_outliers,
+                       threshold=settings.outlier_threshold)
+    volume = backtest.model(chosen).fit_training(training).forecast_days(n_days)
+    low, high = Band.from_errors(backtest.actual, backtest.prediction(chosen)).apply(volume)
+    columns = {"volume": volume}
+    aht = forecast_aht(grid, n_days)
+    if aht is not None:
+        columns["aht_seconds"] = aht
+    columns |= {"volume_p10": low, "volume_p90": high}
+    frame = grid.to_frame(columns, grid.n_days, n_days, until=horizon_end(grid, horizon))
+    frame["forecast_model"] = chosen
+    return frame, cleaning_summary(training)
+
+
+def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int, config: Config | None = None,
+                    events: pd.DataFrame | None = None, models: dict[str, Model] | None = None,
+                    start: str | pd.Timestamp | None = None, progress: Progress | None = None) -> ForecastResult:
+    """Backtest, choose and forecast every queue of a validated Frame A ``history``.
+
+    ``horizon``: a duration (``"14D"``, ``pd.Timedelta``) or whole days; the forecast
+    starts at the local midnight after the history's last day, or on the local date
+    ``start`` (days between the history and ``start`` are data gaps). ``config``: site
+    (timezone, country, opening hours) and ``[forecast]`` settings; ``events``: a table
+    from :func:`forecast.calendar.read_events`; ``models``: name -> model to compare
+    instead of the defaults (seasonal naive, the reference, is always added).
+    ``progress(queue)`` is called after every fold and fit.
+    """
+    config = config or Config()
+    delta, n_days = horizon_days(horizon)
+    calendar = Calendar(config.site.country, *(() if events is None else (events,)))
+    models = _selected_models(config, models)
+    forecasts, tables, folds, cleaning = [], [], [], []
+    first_day = None if start is None else pd.Timestamp(start).tz_localize(None).normalize()
+    for grid in _grids(history, config, first_day):
+        backtest = _backtest(grid, models, n_days, config, calendar, progress)
+        table, chosen = select(backtest, rule=config.forecast.selection)
+        forecast, summary = _forecast_queue(grid, backtest, chosen, delta, n_days, config, calendar)
+        forecasts.append(forecast)
+        cleaning.append(summary)
+        tables.append(table)
+        folds.append(fold_table(backtest))
+        if progress is not None:
+            progress(grid.queue)
+    forecast = pd.concat(forecasts, ignore_index=True)
+    for column in ("volume", "volume_p10", "volume_p90", "aht_seconds"):
+        if column in forecast.columns:
+            forecast[column] = np.round(forecast[column].astype(float), 3)
+    return ForecastResult(forecast, pd.concat(tables, ignore_index=True), pd.concat(folds, ignore_index=True),
+                          daily_peaks(forecast), weekday_hour_heatmap(forecast), pd.DataFrame(cleaning))

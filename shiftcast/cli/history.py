@@ -1,0 +1,81 @@
+"""Options and input loading shared by ``shiftcast forecast`` and ``shiftcast backtest``.
+
+Reads the history (file, SQLite file or SQLAlchemy URL with ``--query``), maps its columns,
+aggregates a contact log or re-aggregates intervals (``--interval``), reads the events
+file, and hands the library a validated Frame A plus the settings to use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from forecast.calendar import read_events
+from forecast.ingest import Columns, ingest, read_source
+from shiftcast.cli.options import duration_seconds
+from shiftcast.config import Config, load_config
+from shiftcast.errors import InputError
+from shiftcast.readers import read_table
+
+__all__ = ["Loaded", "load_inputs", "progress_bar"]
+
+Opt = typer.Option
+HistoryOpt = Annotated[str, Opt("--history", help="History: CSV, Parquet, Excel, a SQLite file or a SQLAlchemy URL.")]
+OutOpt = Annotated[Path, Opt("--out", help="Output folder; replaced only when the run succeeds.")]
+ConfigOpt = Annotated[Optional[Path], Opt("--config", help="shiftcast.toml; built-in defaults if omitted.")]
+IntervalOpt = Annotated[Optional[str], Opt("--interval", help="Re-aggregate to 15min, 30min or 60min.")]
+EventsOpt = Annotated[Optional[Path], Opt("--events", help="Events file: start, end, name, expected_multiplier.")]
+QueryOpt = Annotated[Optional[str], Opt("--query", help="SQL query for a database history.")]
+ShapeOpt = Annotated[str, Opt("--shape", help="auto, intervals (one row per interval) or contacts (per contact).")]
+FoldsOpt = Annotated[Optional[int], Opt("--folds", help="Backtest folds (default: [forecast] folds, 4).")]
+TimestampOpt = Annotated[Optional[str], Opt("--timestamp-col", help="Column with interval starts or arrival times.")]
+VolumeOpt = Annotated[Optional[str], Opt("--volume-col", help="Column with contacts per interval.")]
+QueueOpt = Annotated[Optional[str], Opt("--queue-col", help="Column with the queue or channel.")]
+AhtOpt = Annotated[Optional[str], Opt("--aht-col", help="Column with average handle seconds per interval.")]
+HandleOpt = Annotated[Optional[str], Opt("--handle-col", help="Contact log: column with handle seconds.")]
+AbandonedOpt = Annotated[Optional[str], Opt("--abandoned-col", help="Contact log: column with the abandoned flag.")]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A validated Frame A history, the settings to use, the events and notes for the user."""
+
+    history: pd.DataFrame
+    config: Config
+    events: pd.DataFrame | None
+    notes: tuple[str, ...]
+
+
+def load_inputs(*, history: str, config: Path | None, interval: str | None, events: Path | None,
+                query: str | None, shape: str, folds: int | None, columns: Columns) -> Loaded:
+    """Read and check everything a forecast or backtest run needs; InputError on bad input."""
+    settings = load_config(config)
+    minutes = settings.site.interval_minutes
+    if interval is not None:
+        seconds = duration_seconds(interval, option="--interval")
+        if seconds % 60 or 1440 % (seconds // 60):
+            raise InputError(f"--interval must be whole minutes that divide a day, e.g. 15min, 30min or 60min; "
+                             f"got {interval!r}")
+        minutes = int(seconds // 60)
+    if folds is not None and folds < 2:
+        raise InputError(f"--folds must be >= 2; got {folds}")
+    timezone = settings.site.timezone
+    ingested = ingest(read_source(history, query=query), timezone=timezone, interval_minutes=minutes,
+                      columns=columns, shape=shape, source=Path(history).name if "://" not in history else "query")
+    forecast_settings = settings.forecast.model_copy(update={} if folds is None else {"folds": folds})
+    site = settings.site.model_copy(update={"interval_minutes": None if minutes is None else minutes})
+    settings = settings.model_copy(update={"site": site, "forecast": forecast_settings})
+    table = None if events is None else read_events(read_table(events), timezone, source=events.name)
+    return Loaded(ingested.frame, settings, table, ingested.notes)
+
+
+def progress_bar(console: Console) -> Progress:
+    """A transient progress bar over queues and folds, on stderr; off when stderr is not a terminal."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True, disable=not console.is_terminal)

@@ -1,0 +1,162 @@
+"""Ingest: contact logs and interval exports from files and SQL, time zones, bad input."""
+
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.ingest import Columns, ingest, read_source, reaggregate
+from forecast_helpers import REAL, iso, make_history
+from shiftcast.errors import InputError
+
+TZ = "Europe/Malta"
+
+
+def contacts() -> pd.DataFrame:
+    return pd.DataFrame({
+        "Created At": ["2026-03-02T09:01:00", "2026-03-02T09:14:59", "2026-03-02T09:15:00", "2026-03-02T10:40:00"],
+        "Channel": ["chat", "chat", "chat", "email"],
+        "handle_seconds": [100, 300, None, 50],
+        "abandoned": ["false", "true", "0", "1"],
+    })
+
+
+def test_a_contact_log_is_counted_into_local_intervals():
+    result = ingest(contacts(), timezone=TZ, interval_minutes=15)
+    frame = result.frame.set_index(["queue", "interval_start"])
+    nine = pd.Timestamp("2026-03-02 09:00", tz=TZ)
+    assert frame.loc[("chat", nine), "volume"] == 2
+    assert frame.loc[("chat", nine), "aht_seconds"] == 200
+    assert frame.loc[("chat", nine), "abandoned"] == 1
+    assert frame.loc[("chat", nine + pd.Timedelta("15min")), "volume"] == 1
+    assert frame.loc[("email", pd.Timestamp("2026-03-02 10:30", tz=TZ)), "volume"] == 1
+    assert len(result.frame) == 2 * 96  # every interval of the day, zeros where nobody came
+    assert result.shape == "contacts"
+    assert any("no UTC offset: read as Europe/Malta local time" in note for note in result.notes)
+
+
+def test_right_closed_bins_put_a_boundary_arrival_in_the_interval_before():
+    frame = ingest(contacts(), timezone=TZ, interval_minutes=15, closed="right").frame.set_index(["queue", "interval_start"])
+    assert frame.loc[("chat", pd.Timestamp("2026-03-02 09:00", tz=TZ)), "volume"] == 3
+
+
+def test_offsets_are_converted_to_the_site_zone():
+    table = pd.DataFrame({"timestamp": ["2026-03-02T08:00:00Z", "2026-03-02T08:30:00Z"], "calls": [5, 7]})
+    result = ingest(table, timezone=TZ)
+    assert list(result.frame["interval_start"]) == [pd.Timestamp("2026-03-02 09:00", tz=TZ),
+                                                    pd.Timestamp("2026-03-02 09:30", tz=TZ)]
+    assert result.shape == "intervals" and not any("no UTC offset" in n for n in result.notes)
+
+
+def test_columns_can_be_named():
+    table = pd.DataFrame({"when": ["2026-03-02T08:00:00+01:00"], "n": [3], "line": ["x"]})
+    frame = ingest(table, timezone=TZ, columns=Columns(timestamp="when", volume="n", queue="line")).frame
+    assert frame[["queue", "volume"]].values.tolist() == [["x", 3.0]]
+
+
+def test_reaggregation_keeps_local_intervals_across_dst():
+    history = make_history(days=2, minutes=15, start="2026-10-25")  # clocks go back on the 25th
+    coarse = reaggregate(history, 60)
+    first_day = coarse[coarse["interval_start"].dt.date == pd.Timestamp("2026-10-25").date()]
+    assert len(first_day) == 25
+    assert coarse["volume"].sum() == history["volume"].sum()
+    with pytest.raises(InputError, match="--interval must be a multiple of the data's 15-minute intervals; got 20min"):
+        reaggregate(history, 20)
+
+
+def test_a_wall_time_skipped_by_dst_moves_forward():
+    table = pd.DataFrame({"timestamp": ["2026-03-29T01:30:00", "2026-03-29T02:30:00", "2026-03-29T03:00:00"],
+                          "volume": [1, 2, 3]})
+    result = ingest(table, timezone=TZ)
+    assert result.frame["volume"].tolist() == [1, 5]
+    assert any("skipped when clocks went forward" in note for note in result.notes)
+
+
+def test_sqlite_is_the_embedded_default(tmp_path):
+    path = tmp_path / "history.db"
+    with sqlite3.connect(path) as connection:
+        iso(make_history(days=1)).to_sql("intervals", connection, index=False)
+    frame = ingest(read_source(path, query="SELECT * FROM intervals"), timezone=TZ).frame
+    assert len(frame) == 48
+
+
+# ---------------------------------------------------------------- bad input, one test each
+
+def test_an_empty_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with pytest.raises(InputError, match="empty.csv is empty; give a file with a header row and data"):
+        read_source(path)
+
+
+def test_a_missing_timestamp_column():
+    with pytest.raises(InputError, match="history has no timestamp column; found calls, queue"):
+        ingest(pd.DataFrame({"calls": [1], "queue": ["a"]}), timezone=TZ)
+
+
+def test_unparseable_timestamps():
+    table = pd.DataFrame({"interval_start": ["2026-03-02T09:00:00", "yesterday"], "volume": [1, 2]})
+    with pytest.raises(InputError, match="interval_start must be ISO 8601 timestamps .* got 'yesterday' in data row 2"):
+        ingest(table, timezone=TZ)
+
+
+def test_duplicate_timestamps():
+    table = pd.DataFrame({"interval_start": ["2026-03-02T09:00:00"] * 2, "volume": [1, 2]})
+    with pytest.raises(InputError, match="interval_start has duplicate rows for the same queue at 2026-03-02T09:00:00"):
+        ingest(table, timezone=TZ)
+
+
+def test_mixed_time_zones():
+    table = pd.DataFrame({"interval_start": ["2026-03-02T09:00:00+01:00", "2026-03-02T09:30:00"], "volume": [1, 2]})
+    with pytest.raises(InputError, match="interval_start mixes timestamps with and without a UTC offset"):
+        ingest(table, timezone=TZ)
+
+
+def test_negative_volumes():
+    table = pd.DataFrame({"interval_start": ["2026-03-02T09:00:00", "2026-03-02T09:30:00"], "volume": [1, -3]})
+    with pytest.raises(InputError, match=r"volume must be >= 0; got -3 at 2026-03-02T09:30:00\+01:00 \(queue default\); fix or drop"):
+        ingest(table, timezone=TZ)
+
+
+def test_negative_handle_seconds():
+    log = contacts().assign(handle_seconds=[100, -5, None, 50])
+    with pytest.raises(InputError, match="handle_seconds must be >= 0; got -5.0 at 2026-03-02 09:14:59"):
+        ingest(log, timezone=TZ)
+
+
+def test_a_failing_sql_query(tmp_path):
+    path = tmp_path / "history.db"
+    sqlite3.connect(path).close()
+    with pytest.raises(InputError, match="SQL query failed on sqlite:///.*history.db: no such table: calls; check"):
+        read_source(path, query="SELECT * FROM calls")
+
+
+def test_a_database_needs_a_query(tmp_path):
+    with pytest.raises(InputError, match="is a database; pass --query"):
+        read_source("sqlite:///x.db")
+
+
+# ---------------------------------------------------------------- the real call-by-call log
+
+@pytest.mark.realdata
+def test_the_anonymous_bank_call_log_matches_its_published_6_minute_counts():
+    calls_path = REAL / "anonymous_bank_1999_calls" / "anonymous_bank_1999_jan_feb_oct_calls.csv.gz"
+    counts_path = REAL / "anonymous_bank_1999_6min" / "anonymous_bank_1999_6min.csv.gz"
+    if not (calls_path.is_file() and counts_path.is_file()):
+        pytest.skip("../shared/data/real is not here")
+    zone = "Asia/Jerusalem"
+    raw = read_source(calls_path)
+    calls = ingest(raw, timezone=zone, interval_minutes=6, closed="right").frame
+    published = ingest(read_source(counts_path), timezone=zone).frame.set_index("interval_start")["volume"]
+    total = calls.groupby("interval_start")["volume"].sum()
+    overlap = total.index.intersection(published.index)
+    assert len(overlap) == (29 + 28 + 31) * 240  # Jan 11-12 are absent from the log: gaps, not zeros
+    assert (total[overlap] == published[overlap]).all()
+    # AHT per queue: the mean handle seconds of served calls
+    served = raw[raw["outcome"] == "AGENT"]
+    ps = calls[calls["queue"] == "PS"]
+    weighted = (ps["aht_seconds"] * ps["volume"]).sum() / ps.loc[ps["aht_seconds"].notna(), "volume"].sum()
+    assert weighted == pytest.approx(served.loc[served["queue"] == "PS", "handle_seconds"].mean(), rel=0.05)
+    assert set(calls["queue"]) >= {"PS", "PE", "IN", "NE", "NW", "TT"}
+    assert np.isclose(calls["abandoned"].sum(), raw["abandoned"].sum())
