@@ -71,11 +71,11 @@ def check_range(
     positions = np.flatnonzero(bad.ravel())
     first = int(positions[0])
     got = format_values(array.ravel()[positions].tolist(), total=len(positions))
-    if array.size <= 1:
-        where = ""
-    elif labels is not None:
+    if labels is not None:
         where = f" at {labels[first]}"
-    else:
+    elif array.size > 1:
         where = f" at position {first}"
+    else:
+        where = ""
     message = f"{name} must be {_rule(low, high, low_open, high_open)}; got {got}{where}"
     raise InputError(message + (f"; {fix}" if fix else ""))
