@@ -1,6 +1,6 @@
 """Generate ``data/agents.csv``: the named agents of the sample desk, for ``shiftcast roster``.
 
-80 agents of the 24/7 crypto-wallet desk in ``data/shiftcast.toml`` (queues chat_en,
+150 agents of the 24/7 crypto-wallet desk in ``data/shiftcast.toml`` (queues chat_en,
 chat_zh, email, voice_en): skill mixes typical of a blended desk (most agents work two
 queues; Chinese speakers cover chat_zh), full-time 40 h contracts and some 30 h and 20 h
 part-timers, a few agents who never work weekends, and some leave days in the sample
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 SEED = 20261124
-AGENTS = 80
+AGENTS = 150
 DATA = Path(__file__).resolve().parent.parent / "data"
 FIRST_WEEK = pd.date_range("2026-11-16", periods=7, freq="D")
 

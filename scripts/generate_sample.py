@@ -35,10 +35,10 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 # queue -> (mean contacts per 15 min at the daily peak, customers' UTC offset in hours,
 #           base AHT seconds, weekend factor, holiday calendar)
 QUEUES = {
-    "chat_en": (95.0, 1, 540.0, 0.75, "MT"),
-    "chat_zh": (45.0, 8, 600.0, 0.85, "CN"),
-    "email": (40.0, 1, 420.0, 0.55, "MT"),
-    "voice_en": (28.0, 1, 330.0, 0.60, "MT"),
+    "chat_en": (30.0, 1, 540.0, 0.75, "MT"),
+    "chat_zh": (14.0, 8, 600.0, 0.85, "CN"),
+    "email": (13.0, 1, 420.0, 0.55, "MT"),
+    "voice_en": (9.0, 1, 330.0, 0.60, "MT"),
 }
 # (local start, hours, multiplier on chat and e-mail, name)
 SURGES = [

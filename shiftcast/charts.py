@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["forecast_figure", "heatmap_figure", "staffing_figure"]
+__all__ = ["coverage_figure", "forecast_figure", "heatmap_figure", "shifts_figure", "staffing_figure"]
 
 BAND = "rgba(31, 119, 180, 0.18)"
 LAYOUT = dict(template="plotly_white", height=380, margin=dict(l=60, r=20, t=60, b=50),
@@ -65,3 +65,44 @@ def staffing_figure(requirements: pd.DataFrame, queue: str) -> go.Figure:
     figure.update_layout(title=f"Agents per interval: {queue}", xaxis_title=_time_axis(rows),
                          yaxis_title="agents", **LAYOUT)
     return figure
+
+
+def coverage_figure(coverage: pd.DataFrame, queue: str) -> go.Figure:
+    """Planned agents against the requirement for one queue (Frame C coverage), with short
+    intervals marked red and over-staffed ones grey."""
+    rows = coverage[coverage["queue"] == queue]
+    short, over = rows[rows["gap"] < 0], rows[rows["gap"] > 0]
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=rows["interval_start"], y=rows["required"], name="required (scheduled agents)",
+                                line=dict(shape="hv", color="#ff7f0e")))
+    figure.add_trace(go.Scatter(x=rows["interval_start"], y=rows["planned"], name="planned on duty (not on break)",
+                                line=dict(shape="hv", color="#2ca02c")))
+    figure.add_trace(go.Bar(x=over["interval_start"], y=over["gap"], name="over-staffed by", marker_color="#bbb"))
+    figure.add_trace(go.Bar(x=short["interval_start"], y=-short["gap"], name="short by", marker_color="#d62728"))
+    figure.update_layout(title=f"Shift plan coverage: {queue}", xaxis_title=_time_axis(rows), yaxis_title="agents",
+                         bargap=0, **LAYOUT)
+    return figure
+
+
+def shifts_figure(shifts: pd.DataFrame, day: object | None = None) -> go.Figure:
+    """The shift plan as a timeline (Frame C shifts): one bar per shift, labelled with its
+    agents; ``day`` (a local date) keeps the shifts starting that day."""
+    rows = shifts if day is None else shifts[shifts["start"].dt.date == pd.Timestamp(day).date()]
+    rows = rows.sort_values(["queue", "start"])
+    labels = rows["queue"] + " " + rows["start"].dt.strftime("%a %H:%M") + " " + rows["paid_hours"].map("{:g}h".format)
+    duration_ms = (rows["end"] - rows["start"]).dt.total_seconds() * 1000
+    colour = {q: _QUEUE_COLOURS[i % len(_QUEUE_COLOURS)] for i, q in enumerate(sorted(shifts["queue"].unique()))}
+    figure = go.Figure(go.Bar(
+        base=rows["start"], x=duration_ms, y=labels, orientation="h", text=rows["agents"].map("{:d} agents".format),
+        textposition="inside", marker_color=rows["queue"].map(colour),
+        customdata=rows[["shift_id", "breaks"]], hovertemplate="%{customdata[0]}<br>break %{customdata[1]}<br>%{text}<extra></extra>",
+    ))
+    when = "" if day is None else f" starting {pd.Timestamp(day).date():%a %d %b}"
+    zone = rows["start"].dt.tz if len(rows) else None
+    figure.update_layout(title=f"Shifts{when}", xaxis=dict(type="date", title=f"time ({zone})"),
+                         yaxis=dict(title="shift (queue, start, length)", autorange="reversed"),
+                         **{**LAYOUT, "height": max(300, 22 * len(rows) + 120)})
+    return figure
+
+
+_QUEUE_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")

@@ -12,7 +12,7 @@ import sys
 import typer
 from typer.exceptions import Abort, TyperException
 
-from shiftcast.cli import backtest, erlang, forecast, roster, staff
+from shiftcast.cli import backtest, erlang, forecast, plan, roster, staff
 from shiftcast.errors import InputError
 
 __all__ = ["app", "main"]
@@ -29,6 +29,7 @@ app.command("staff")(staff.command)
 app.command("forecast")(forecast.command)
 app.command("backtest")(backtest.command)
 app.command("roster")(roster.command)
+app.command("plan")(plan.command)
 
 
 def _fail(message: str) -> None:
