@@ -14,12 +14,14 @@ deterministic.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from forecast.aht import forecast_aht
 from forecast.backtest import REFERENCE, Backtest, fold_table, rolling_origin, select
@@ -63,6 +65,18 @@ def fold_count(config: Config, n_days: int) -> int:
     """Backtest folds for a horizon of ``n_days``: ``[forecast] folds``, or more for short
     horizons so that at least two weeks are scored (the bands and the choice need them)."""
     return max(config.forecast.folds, math.ceil(MIN_SCORED_DAYS / n_days))
+
+
+def _one_blas_thread(function: Callable) -> Callable:
+    """Run ``function`` with BLAS limited to one thread: the models' matrices are tiny, and a
+    multi-threaded BLAS spinning against other work on a small machine was 5-10x slower."""
+
+    @functools.wraps(function)
+    def limited(*args, **kwargs):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return function(*args, **kwargs)
+
+    return limited
 
 
 def progress_steps(history: pd.DataFrame, config: Config, horizon: pd.Timedelta | str | int) -> int:
@@ -111,6 +125,7 @@ def _backtest(grid: Grid, models: dict[str, Model], n_days: int, config: Config,
                           on_fold=None if progress is None else lambda: progress(grid.queue))
 
 
+@_one_blas_thread
 def backtest_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int, config: Config | None = None,
                     events: pd.DataFrame | None = None, models: dict[str, Model] | None = None,
                     progress: Progress | None = None) -> ForecastResult:
@@ -147,6 +162,7 @@ def _forecast_queue(grid: Grid, backtest: Backtest, chosen: str, horizon: pd.Tim
     return frame, cleaning_summary(training)
 
 
+@_one_blas_thread
 def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int, config: Config | None = None,
                     events: pd.DataFrame | None = None, models: dict[str, Model] | None = None,
                     start: str | pd.Timestamp | None = None, progress: Progress | None = None) -> ForecastResult:

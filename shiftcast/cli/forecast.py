@@ -36,7 +36,8 @@ def run_summary(loaded: opts.Loaded, horizon: str, backtest: pd.DataFrame) -> di
 def command(
     history: opts.HistoryOpt,
     out: opts.OutOpt,
-    horizon: str = opts.Opt("14D", "--horizon", help="How far ahead, e.g. 7D or 14D."),
+    horizon: Optional[str] = opts.Opt(None, "--horizon", help="How far ahead, e.g. 7D or 14D (default: "
+                                                               "[forecast] horizon_days, 14)."),
     start: Optional[str] = opts.Opt(None, "--start", help="First local date to forecast (default: the day "
                                                          "after the history)."),
     config: opts.ConfigOpt = None,
@@ -53,7 +54,7 @@ def command(
     abandoned_col: opts.AbandonedOpt = None,
 ) -> None:
     """Forecast volume (p10/p90) and handle time per queue and interval, model chosen by backtest."""
-    delta = pd.Timedelta(seconds=duration_seconds(horizon, option="--horizon"))
+    delta = None if horizon is None else pd.Timedelta(seconds=duration_seconds(horizon, option="--horizon"))
     first_day = None
     if start is not None:
         try:
@@ -63,6 +64,9 @@ def command(
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=folds,
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col))
+    if delta is None:
+        horizon = f"{loaded.config.forecast.horizon_days}D"
+        delta = pd.Timedelta(days=loaded.config.forecast.horizon_days)
     console = Console(stderr=True)
     with opts.progress_bar(console) as bar:
         task = bar.add_task("backtest and forecast", total=progress_steps(loaded.history, loaded.config, delta))
