@@ -33,9 +33,20 @@ $(BENCH_VENV)/.bench: requirements-bench.txt requirements.txt requirements-dev.t
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $@
 
-## run: staff the sample forecast (data/) and write $(OUT)/staff
-run: $(VENV)/.runtime
-	$(BIN)/shiftcast staff --forecast data/sample_forecast.csv.gz --config data/shiftcast.toml --out $(OUT)/staff
+PLAN := $(OUT)/plan
+SAMPLE := data/sample_history.csv.gz data/shiftcast.toml data/agents.csv data/events.csv
+CODE := $(wildcard forecast/*.py staffing/*.py shiftcast/*.py shiftcast/cli/*.py)
+
+# The sample plan (forecast, requirements, shifts, roster, report.html): redone when its inputs or the code change.
+$(PLAN)/run.json: $(SAMPLE) $(CODE) | $(VENV)/.runtime
+	$(BIN)/shiftcast plan --history data/sample_history.csv.gz --config data/shiftcast.toml \
+		--agents data/agents.csv --events data/events.csv --out $(PLAN)
+
+## run: plan the sample desk, then serve the dashboard on http://localhost:8501 (Ctrl-C stops it)
+run: $(VENV)/.runtime $(PLAN)/run.json
+	@echo "Dashboard: http://localhost:8501  (plan and report: $(PLAN)/report.html)"
+	SHIFTCAST_PLAN=$(PLAN) $(BIN)/python -m streamlit run dashboard.py --server.port 8501 \
+		--server.headless true --browser.gatherUsageStats false
 
 ## test: the whole test suite
 test: $(VENV)/.dev

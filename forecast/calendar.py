@@ -26,7 +26,7 @@ import pandas as pd
 from shiftcast.errors import InputError, check_range
 from shiftcast.schema import parse_timestamps
 
-__all__ = ["Calendar", "read_events", "DAY_KINDS"]
+__all__ = ["Calendar", "DAY_KINDS", "holidays_between", "read_events"]
 
 DAY_KINDS = ("holiday", "observance", "eve", "after")
 EVENT_COLUMNS = ("start", "end", "name", "expected_multiplier")
@@ -115,3 +115,13 @@ class Calendar:
             multiplier[hit] *= factor
             inside |= hit
         return multiplier, inside
+
+
+def holidays_between(country: str | None, first: object, last: object) -> pd.DataFrame:
+    """Public holidays of ``country`` between two dates (inclusive): columns date, holiday."""
+    if country is None:
+        return pd.DataFrame(columns=["date", "holiday"])
+    first, last = pd.Timestamp(first).date(), pd.Timestamp(last).date()
+    calendar = holidays.country_holidays(country, years=range(first.year, last.year + 1))
+    rows = sorted((day, name) for day, name in calendar.items() if first <= day <= last)
+    return pd.DataFrame(rows, columns=["date", "holiday"])

@@ -93,7 +93,7 @@ def shifts_figure(shifts: pd.DataFrame, day: object | None = None) -> go.Figure:
     duration_ms = (rows["end"] - rows["start"]).dt.total_seconds() * 1000
     colour = {q: _QUEUE_COLOURS[i % len(_QUEUE_COLOURS)] for i, q in enumerate(sorted(shifts["queue"].unique()))}
     figure = go.Figure(go.Bar(
-        base=rows["start"], x=duration_ms, y=labels, orientation="h", text=rows["agents"].map("{:d} agents".format),
+        base=rows["start"], x=duration_ms, y=labels, orientation="h", text=rows["agents"].map(lambda n: f"{n} agent{'s' if n != 1 else ''}"),
         textposition="inside", marker_color=rows["queue"].map(colour),
         customdata=rows[["shift_id", "breaks"]], hovertemplate="%{customdata[0]}<br>break %{customdata[1]}<br>%{text}<extra></extra>",
     ))

@@ -309,6 +309,7 @@ def validate_frame_b(frame: pd.DataFrame, timezone: str, *, source: str = "requi
                                 f"{format_values(frame.loc[fractional, column].tolist())} at {_rows(frame, fractional)}")
     if problems:
         raise InputError(f"{source}: " + "; ".join(problems))
+    frame[["agents_required", "agents_scheduled"]] = frame[["agents_required", "agents_scheduled"]].astype("int64")
     return in_frame_order(frame, FRAME_B_COLUMNS)
 
 

@@ -31,3 +31,26 @@ def real_data() -> Path:
     if not REAL_DATA.is_dir():
         pytest.skip("../shared/data/real is not beside this checkout")
     return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def dashboard_plan(tmp_path_factory) -> Path:
+    """A small plan folder (two queues, cheap models) for the dashboard tests."""
+    from tests.dashboard_fixture import build_plan
+
+    return build_plan(tmp_path_factory.mktemp("dashboard"))
+
+
+def chromium_or_skip() -> str:
+    """Debian's chromium, or skip outside CI (``.ci/run`` installs it, so CI never skips)."""
+    import shutil
+
+    found = shutil.which("chromium")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is missing in CI: .ci/run should have installed it")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    return found
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

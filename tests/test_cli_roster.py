@@ -96,6 +96,7 @@ def _fails_cleanly(capsys, out, args, message):
 
 def test_negative_requirements_exit_2_and_write_nothing(files, tmp_path, capsys):
     frame = pd.read_csv(files["requirements"])
+    frame["agents_scheduled"] = frame["agents_scheduled"].astype(float)
     frame.loc[3, "agents_scheduled"] = -2
     frame.loc[4, "agents_scheduled"] = 1.5
     frame.to_csv(files["requirements"], index=False)

@@ -1,0 +1,377 @@
+"""Shiftcast dashboard: forecast, peaks, staffing what-ifs and shift rosters for a support desk.
+
+Run ``make run`` (plans the sample desk, then opens this page) or ``streamlit run
+dashboard.py``. The page starts from a plan folder written by ``shiftcast plan``
+(``$SHIFTCAST_PLAN``, default ``out/plan``); without one it plans the sample history
+itself (slow the first time, then cached). Every number comes from the same library calls
+as the CLI: this file only loads, calls and draws.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from forecast.calendar import holidays_between, read_events
+from forecast.ingest import Columns, ingest
+from forecast.runner import forecast_queues
+from shiftcast import charts
+from shiftcast.config import load_config
+from shiftcast.errors import InputError
+from shiftcast.output import csv_text, excel_bytes
+from shiftcast.pipeline import load_plan, run_plan
+from shiftcast.readers import read_table
+from shiftcast.schema import interval_minutes, validate_agents
+from staffing.explain import explain_interval
+from staffing.requirements import requirements as staff
+from staffing.roster import assign_roster
+from staffing.shiftplan import plan_shifts
+from staffing.summary import queue_kpis
+from staffing.whatif import WhatIf, apply_what_ifs
+
+ROOT = Path(__file__).resolve().parent
+SAMPLE_HISTORY = ROOT / "data" / "sample_history.csv.gz"
+SAMPLE_CONFIG = ROOT / "data" / "shiftcast.toml"
+SAMPLE_EVENTS = ROOT / "data" / "events.csv"
+SAMPLE_AGENTS = ROOT / "data" / "agents.csv"
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+st.set_page_config(page_title="Shiftcast", page_icon=":calendar:", layout="wide")
+
+
+# ----------------------------------------------------------------------------- loaders
+
+
+@st.cache_resource(show_spinner="Loading the plan...")
+def load_base(plan_dir: str) -> dict:
+    """The starting plan: the folder ``shiftcast plan`` wrote, or the sample planned here."""
+    if (Path(plan_dir) / "run.json").is_file():
+        plan = load_plan(plan_dir)
+        events_path = (plan.record["inputs"].get("events") or {}).get("path")
+        events = read_table(events_path) if events_path and Path(events_path).is_file() else None
+        return dict(source=f"plan folder {plan_dir}", config=plan.config, history=plan.history, events=events,
+                    forecast=plan.forecast, backtest=plan.backtest, heatmap=plan.heatmap, peaks=plan.peaks,
+                    requirements=plan.requirements, shifts=plan.shifts, coverage=plan.coverage, roster=plan.roster,
+                    plan_summary=plan.record.get("shift_plan"))
+    config = load_config(SAMPLE_CONFIG)
+    history = ingest(read_table(SAMPLE_HISTORY), timezone=config.site.timezone).frame
+    events = read_events(read_table(SAMPLE_EVENTS), config.site.timezone)
+    agents = validate_agents(read_table(SAMPLE_AGENTS))
+    run = run_plan(history, config, horizon=pd.Timedelta(days=config.forecast.horizon_days), events=events,
+                   agents=agents)
+    return dict(source="the sample history (planned on this machine)", config=config, history=history,
+                events=read_table(SAMPLE_EVENTS),
+                forecast=run.forecast.forecast, backtest=run.forecast.backtest, heatmap=run.forecast.heatmap,
+                peaks=run.forecast.peaks, requirements=run.requirements,
+                shifts=None if run.shift_plan is None else run.shift_plan.shifts,
+                coverage=None if run.shift_plan is None else run.shift_plan.coverage,
+                roster=None if run.roster is None else run.roster.roster,
+                plan_summary=None if run.shift_plan is None else run.shift_plan.summary())
+
+
+@st.cache_data(show_spinner="Reading the upload...", max_entries=4)
+def read_upload(name: str, content: bytes) -> pd.DataFrame:
+    """An uploaded CSV, Excel or Parquet file as a table (columns as they are)."""
+    folder = Path(st.session_state.setdefault("upload_dir", _upload_dir()))
+    path = folder / f"{hashlib.sha256(content).hexdigest()[:12]}-{Path(name).name}"
+    path.write_bytes(content)
+    return read_table(path)
+
+
+def _upload_dir() -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="shiftcast-upload-")
+
+
+@st.cache_data(show_spinner="Forecasting the upload (backtesting every model)...", max_entries=4)
+def forecast_upload(table: pd.DataFrame, mapping: tuple, _config, config_key: str) -> dict:
+    """Ingest an uploaded history with the column mapping, then forecast and staff it."""
+    ingested = ingest(table, timezone=_config.site.timezone, columns=Columns(*mapping))
+    result = forecast_queues(ingested.frame, horizon=pd.Timedelta(days=_config.forecast.horizon_days),
+                             config=_config)
+    minutes = interval_minutes(ingested.frame, _config.site.interval_minutes)
+    return dict(history=ingested.frame, notes=ingested.notes, forecast=result.forecast, backtest=result.backtest,
+                heatmap=result.heatmap, peaks=result.peaks,
+                requirements=staff(result.forecast, _config, interval_seconds=minutes * 60))
+
+
+@st.cache_data(show_spinner="Planning shifts (HiGHS)...", max_entries=8)
+def replan(requirements: pd.DataFrame, _config, scenario_key: str) -> dict:
+    """The shift plan for a scenario's requirements (the roster MILP runs only on request)."""
+    plan = plan_shifts(requirements, _config)
+    return dict(shifts=plan.shifts, coverage=plan.coverage, plan_summary=plan.summary())
+
+
+@st.cache_data(max_entries=16)
+def holidays_table(country: str | None, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    return holidays_between(country, first, last)
+
+
+@st.cache_resource(max_entries=64)
+def forecast_chart(source: str, queue: str, minutes: int, _history, _forecast):
+    """The forecast figure of one queue (built once per data source and queue)."""
+    return charts.forecast_figure(_history, _forecast, queue, interval_minutes=minutes)
+
+
+# ------------------------------------------------------------------------- the data
+
+plan_dir = os.environ.get("SHIFTCAST_PLAN", str(ROOT / "out" / "plan"))
+base = load_base(plan_dir)
+config = base["config"]
+zone = config.site.timezone
+
+st.sidebar.title("Shiftcast")
+st.sidebar.caption(f"{config.site.name} - times in {zone}")
+upload = st.sidebar.file_uploader("Your history: a contact log or an interval export",
+                                  type=["csv", "xlsx", "parquet"], key="history_upload")
+data = base
+if upload is not None:
+    try:
+        table = read_upload(upload.name, upload.getvalue())
+        with st.sidebar.expander("Column mapping", expanded=False):
+            options = ["(auto)", *map(str, table.columns)]
+            picks = [st.selectbox(label, options, key=f"map_{role}") for role, label in (
+                ("timestamp", "timestamp"), ("volume", "volume per interval"), ("queue", "queue / channel"),
+                ("aht", "average handle seconds"), ("handle", "handle seconds per contact"),
+                ("abandoned", "abandoned flag"))]
+        mapping = tuple(None if p == "(auto)" else p for p in picks)
+        uploaded = forecast_upload(table, mapping, config, config.model_dump_json())
+        data = {**base, **uploaded, "source": f"upload {upload.name}", "shifts": None, "coverage": None,
+                "roster": None, "plan_summary": None, "events": None}
+        for note in uploaded["notes"]:
+            st.sidebar.info(note)
+    except InputError as error:
+        st.sidebar.error(f"Cannot use {upload.name}: {error}")
+
+forecast, history = data["forecast"], data["history"]
+minutes = interval_minutes(data["requirements"], config.site.interval_minutes)
+queues = sorted(forecast["queue"].unique())
+queue = st.sidebar.selectbox("Queue", queues, key="queue")
+settings, settings_source = config.queue(queue)
+
+# ------------------------------------------------------------------------ what-ifs
+
+st.sidebar.subheader(f"What if ({queue})")
+erlang_queue = settings.channel not in ("email", "social")
+uplift = st.sidebar.slider("Volume change %", -30, 100, 0, 5, key=f"whatif:volume_pct:{queue}")
+aht_change = st.sidebar.slider("Handle time change %", -30, 50, 0, 5, key=f"whatif:aht_pct:{queue}")
+overrides: dict = {}
+if erlang_queue:
+    overrides["service_level"] = st.sidebar.slider("Service-level target %", 50, 99, round(settings.service_level * 100),
+                                                   1, key=f"whatif:sl:{queue}") / 100
+    overrides["answer_seconds"] = st.sidebar.number_input("Answer within (s)", 0, 3600, int(settings.answer_seconds), 5,
+                                                          key=f"whatif:answer:{queue}")
+    patience = st.sidebar.number_input("Mean patience (s; 0 = nobody abandons)", 0, 3600,
+                                       int(settings.patience_seconds or 0), 10, key=f"whatif:patience:{queue}")
+    overrides["patience_seconds"] = patience or None
+    if settings.channel == "chat":
+        overrides["concurrency"] = st.sidebar.number_input("Chats per agent", 1, 6, settings.concurrency, 1,
+                                                           key=f"whatif:concurrency:{queue}")
+else:
+    overrides["response_hours"] = st.sidebar.number_input("Answer within (hours)", 1, 72, int(settings.response_hours), 1,
+                                                           key=f"whatif:response:{queue}")
+overrides["shrinkage"] = st.sidebar.slider("Shrinkage %", 0, 60, round(settings.shrinkage * 100), 1,
+                                           key=f"whatif:shrinkage:{queue}") / 100
+overrides["max_occupancy"] = st.sidebar.slider("Max occupancy %", 50, 100, round((settings.max_occupancy or 1) * 100), 1,
+                                               key=f"whatif:occupancy:{queue}") / 100
+
+# Every queue keeps its own what-ifs (widgets keyed "whatif:FIELD:QUEUE"); queues never
+# touched are staffed as planned. FIELD -> (QueueSettings field, widget value -> setting).
+WHAT_IF_SETTINGS = {
+    "sl": ("service_level", lambda v: v / 100), "answer": ("answer_seconds", float),
+    "patience": ("patience_seconds", lambda v: float(v) or None), "concurrency": ("concurrency", int),
+    "response": ("response_hours", float), "shrinkage": ("shrinkage", lambda v: v / 100),
+    "occupancy": ("max_occupancy", lambda v: v / 100),
+}
+
+
+def what_if_of(name: str) -> WhatIf | None:
+    """The what-if a queue's widgets hold, or None if it has none yet."""
+    values = {field: st.session_state[k] for field in ("volume_pct", "aht_pct", *WHAT_IF_SETTINGS)
+              if (k := f"whatif:{field}:{name}") in st.session_state}
+    if not values:
+        return None
+    settings_changed = {WHAT_IF_SETTINGS[f][0]: WHAT_IF_SETTINGS[f][1](v) for f, v in values.items()
+                        if f in WHAT_IF_SETTINGS}
+    return WhatIf(values.get("volume_pct", 0) / 100, values.get("aht_pct", 0) / 100, settings_changed)
+
+
+what_ifs = {name: w for name in queues if (w := what_if_of(name)) is not None}
+scenario_key = repr(sorted((q, w.volume_change, w.aht_change, sorted(w.settings.items())) for q, w in what_ifs.items()))
+try:
+    changed_forecast, changed_config = apply_what_ifs(forecast, config, what_ifs)
+    scenario = staff(changed_forecast, changed_config, interval_seconds=minutes * 60)
+except InputError as error:
+    st.error(f"That what-if cannot be staffed: {error}")
+    st.stop()
+baseline_kpis = queue_kpis(data["requirements"], minutes).set_index("queue")
+scenario_kpis = queue_kpis(scenario, minutes).set_index("queue")
+changed = not np.array_equal(scenario["agents_scheduled"].to_numpy(), data["requirements"]["agents_scheduled"].to_numpy())
+
+st.title(f"{config.site.name}: {queue}")
+st.caption(f"From {data['source']}. Forecast {forecast['interval_start'].min():%a %d %b} to "
+           f"{forecast['interval_start'].max():%a %d %b %Y}, {minutes}-minute intervals, times in {zone}. "
+           f"Settings: [{settings_source}].")
+forecast_tab, staffing_tab, roster_tab, export_tab = st.tabs(["Forecast", "Staffing", "Roster", "Export"])
+
+# -------------------------------------------------------------------------- forecast
+
+with forecast_tab:
+    st.plotly_chart(forecast_chart(data["source"], queue, minutes,
+                                   history if history is not None else forecast.iloc[:0], forecast),
+                    key="chart_forecast")
+    rows = forecast[forecast["queue"] == queue]
+    left, middle, right = st.columns(3)
+    left.metric("Contacts forecast", f"{rows['volume'].sum():,.0f}")
+    middle.metric("Busiest interval", f"{rows['volume'].max():,.0f}",
+                  help=f"{rows.loc[rows['volume'].idxmax(), 'interval_start']:%a %d %b %H:%M}")
+    chosen = data["backtest"][(data["backtest"]["queue"] == queue) & data["backtest"]["chosen"]]
+    right.metric("Chosen model's backtest wMAPE", f"{chosen['wmape'].iloc[0]:.1%}" if len(chosen) else "-")
+
+    st.subheader("Backtest: how each model did on past weeks")
+    table = data["backtest"][data["backtest"]["queue"] == queue].copy()
+    table["chosen"] = table["chosen"].map({True: "chosen", False: ""})
+    shown = [c for c in ("chosen", "model", "wmape", "bias", "mase", "peak_wmape", "coverage_p10_p90") if c in table]
+    st.dataframe(table[shown].sort_values("wmape").round(3), hide_index=True, key="backtest_table")
+
+    st.subheader("When the peaks come")
+    heat = data["heatmap"][data["heatmap"]["queue"] == queue].pivot(index="weekday", columns="hour",
+                                                                      values="volume_per_hour")
+    heat = heat.reindex([d for d in WEEKDAYS if d in heat.index])
+    st.plotly_chart(charts.heatmap_figure(heat, title=f"Forecast contacts per hour by weekday: {queue}",
+                                          value_label="contacts / hour"), key="chart_heatmap")
+    with st.expander("Heatmap numbers and daily peak windows"):
+        st.dataframe(heat.round(1), key="heatmap_table")
+        peaks = data["peaks"][data["peaks"]["queue"] == queue]
+        st.dataframe(peaks[["date", "peak_start", "peak_end", "peak_volume", "share_of_day"]]
+                     .round({"peak_volume": 1, "share_of_day": 3}), hide_index=True, key="peaks_table")
+
+    st.subheader("Holidays and events")
+    first = history["interval_start"].min() if history is not None else forecast["interval_start"].min()
+    days = holidays_table(config.site.country, first, forecast["interval_start"].max())
+    left, right = st.columns(2)
+    left.caption(f"Public holidays ({config.site.country or 'no country set'}): the forecast treats them as holiday days")
+    left.dataframe(days, hide_index=True, key="holidays_table")
+    if data.get("events") is not None:
+        right.caption("Events (market surges, planned upgrades): kept out of training, applied when ahead")
+        right.dataframe(data["events"], hide_index=True, key="events_table")
+
+# -------------------------------------------------------------------------- staffing
+
+with staffing_tab:
+    now, before = scenario_kpis.loc[queue], baseline_kpis.loc[queue]
+    cells = st.columns(6)
+    cells[0].metric("Service level", f"{now['service_level']:.1%}",
+                    f"{(now['service_level'] - before['service_level']) * 100:+.1f} pts" if changed else None)
+    cells[1].metric("ASA (s)" if erlang_queue else "Mean response (min)",
+                    f"{now['asa_seconds']:.1f}" if erlang_queue else f"{now['asa_seconds'] / 60:.0f}")
+    cells[2].metric("Occupancy", f"{now['occupancy']:.0%}")
+    cells[3].metric("Abandoned", "-" if pd.isna(now["abandon_rate"]) else f"{now['abandon_rate']:.1%}")
+    cells[4].metric("Peak agents to schedule", int(now["peak_agents_scheduled"]),
+                    f"{int(now['peak_agents_scheduled'] - before['peak_agents_scheduled']):+d}" if changed else None,
+                    delta_color="inverse")
+    cells[5].metric("Agent-hours to schedule", f"{now['agent_hours_scheduled']:,.0f}",
+                    f"{now['agent_hours_scheduled'] - before['agent_hours_scheduled']:+,.0f}" if changed else None,
+                    delta_color="inverse")
+    st.plotly_chart(charts.staffing_figure(scenario, queue), key="chart_staffing")
+
+    st.subheader("Explain one interval")
+    rows = scenario[scenario["queue"] == queue].reset_index(drop=True)
+    busiest = int(rows["volume"].idxmax())
+    picked = st.selectbox("Interval", range(len(rows)), index=busiest, key=f"explain:{queue}",
+                          format_func=lambda i: f"{rows.loc[i, 'interval_start']:%a %d %b %H:%M} "
+                                                f"({rows.loc[i, 'volume']:.0f} contacts)")
+    row = rows.loc[picked]
+    queue_settings = changed_config.queue(queue)[0]
+    if erlang_queue:
+        shown = explain_interval(row["volume"], row["aht_seconds"], minutes * 60, queue_settings)
+        for step in shown.steps:
+            st.markdown(f"- {step}")
+        st.dataframe(shown.headcounts.round(4), hide_index=True, key="explain_table")
+    else:
+        hours = queue_settings.response_hours
+        st.markdown(
+            f"- Work arriving: {row['volume']:.1f} contacts x {row['aht_seconds']:.0f} s = "
+            f"{row['volume'] * row['aht_seconds'] / 3600:.2f} agent-hours\n"
+            f"- Each contact's work is spread over its {hours:g}-hour answer window; the work due in this interval "
+            f"needs {row['agents_required_fractional']:.2f} agents at {queue_settings.max_occupancy or 1:.0%} "
+            f"productivity, so {int(row['agents_required'])} whole agents\n"
+            f"- Shrinkage {queue_settings.shrinkage:.0%}: schedule {int(row['agents_scheduled'])} agents; "
+            f"contacts of this interval answered within {row['asa_seconds'] / 60:.0f} minutes")
+    with st.expander("All intervals of this queue"):
+        numbers = ["volume", "aht_seconds", "traffic_erlangs", "service_level", "asa_seconds", "occupancy"]
+        st.dataframe(rows[["interval_start", "agents_required", "agents_scheduled", *numbers]]
+                     .round(dict.fromkeys(numbers, 3)), hide_index=True, key="requirements_table")
+
+# ---------------------------------------------------------------------------- roster
+
+with roster_tab:
+    plan = data
+    if changed and data["shifts"] is not None:
+        st.info("The shift plan below is for the planned requirements. Your what-ifs change them.")
+        if st.button("Re-plan shifts for these what-ifs", key="replan"):
+            st.session_state["replanned"] = scenario_key
+        if st.session_state.get("replanned") == scenario_key:
+            plan = replan(scenario, changed_config, scenario_key)
+    if plan["shifts"] is None:
+        st.warning("No shift plan yet: run `shiftcast plan` (or `make run`) to plan shifts for this history.")
+    else:
+        facts = plan["plan_summary"] or {}
+        cells = st.columns(5)
+        cells[0].metric("Shifts", f"{int(plan['shifts']['agents'].sum()):,}")
+        cells[1].metric("Paid agent-hours", f"{facts.get('paid_agent_hours', 0):,.0f}")
+        cells[2].metric("Cost", f"{facts.get('cost', 0):,.0f}")
+        cells[3].metric("Short agent-hours", f"{facts.get('shortfall_agent_hours', 0):,.1f}")
+        cells[4].metric("Solver", f"{facts.get('status', '-')}", f"gap {facts.get('gap', 0):.2%}", delta_color="off")
+        days = sorted(plan["shifts"]["start"].dt.date.unique())
+        day = st.selectbox("Day", days, format_func=lambda d: f"{d:%a %d %b}", key="roster_day")
+        st.plotly_chart(charts.shifts_figure(plan["shifts"], day), key="chart_shifts")
+        st.plotly_chart(charts.coverage_figure(plan["coverage"], queue), key="chart_coverage")
+        cover = plan["coverage"][plan["coverage"]["queue"] == queue]
+        short = cover[cover["gap"] < 0]
+        left, right = st.columns(2)
+        left.metric("Intervals short", len(short))
+        right.metric("Intervals over-staffed", int((cover["gap"] > 0).sum()))
+        if len(short):
+            st.dataframe(short[["interval_start", "required", "planned", "gap", "service_level"]], hide_index=True,
+                         key="short_table")
+
+        st.subheader("Who works when")
+        agents_upload = st.file_uploader("Agents file (agents.csv) to roster onto this plan", type=["csv"],
+                                         key="agents_upload")
+        roster = data["roster"] if plan is data else None
+        if agents_upload is not None:
+            try:
+                agents = validate_agents(read_upload(agents_upload.name, agents_upload.getvalue()),
+                                         source=agents_upload.name)
+                if st.button("Roster these agents (HiGHS)", key="run_roster"):
+                    replanned = plan_shifts(scenario if plan is not data else data["requirements"], changed_config)
+                    roster = assign_roster(replanned, agents, changed_config).roster
+            except InputError as error:
+                st.error(f"Cannot use {agents_upload.name}: {error}")
+        if roster is not None:
+            st.dataframe(roster, hide_index=True, key="roster_table")
+        else:
+            st.caption("No named roster for this plan: upload an agents file.")
+
+# ---------------------------------------------------------------------------- export
+
+with export_tab:
+    st.write("Downloads are formula-safe: cells starting with =, +, - or @ are prefixed with '.")
+    sheets = {"forecast": forecast, "requirements": scenario}
+    if data["shifts"] is not None:
+        sheets |= {"shifts": data["shifts"], "coverage": data["coverage"]}
+    if data["roster"] is not None:
+        sheets["roster"] = data["roster"]
+    # Files are built when clicked (callables), so what-ifs stay instant.
+    for name, frame in sheets.items():
+        st.download_button(f"{name}.csv", lambda frame=frame: csv_text(frame), file_name=f"{name}.csv",
+                           mime="text/csv", key=f"dl_{name}")
+    st.download_button("Everything as one Excel workbook", lambda: excel_bytes(sheets), file_name="shiftcast.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
