@@ -157,62 +157,67 @@ settings, settings_source = config.queue(queue)
 
 # ------------------------------------------------------------------------ what-ifs
 
-st.sidebar.subheader(f"What if ({queue})")
-erlang_queue = settings.channel not in ("email", "social")
-uplift = st.sidebar.slider("Volume change %", -30, 100, 0, 5, key=f"whatif:volume_pct:{queue}")
-aht_change = st.sidebar.slider("Handle time change %", -30, 50, 0, 5, key=f"whatif:aht_pct:{queue}")
-overrides: dict = {}
-if erlang_queue:
-    overrides["service_level"] = st.sidebar.slider("Service-level target %", 50, 99, round(settings.service_level * 100),
-                                                   1, key=f"whatif:sl:{queue}") / 100
-    overrides["answer_seconds"] = st.sidebar.number_input("Answer within (s)", 0, 3600, int(settings.answer_seconds), 5,
-                                                          key=f"whatif:answer:{queue}")
-    patience = st.sidebar.number_input("Mean patience (s; 0 = nobody abandons)", 0, 3600,
-                                       int(settings.patience_seconds or 0), 10, key=f"whatif:patience:{queue}")
-    overrides["patience_seconds"] = patience or None
-    if settings.channel == "chat":
-        overrides["concurrency"] = st.sidebar.number_input("Chats per agent", 1, 6, settings.concurrency, 1,
-                                                           key=f"whatif:concurrency:{queue}")
-else:
-    overrides["response_hours"] = st.sidebar.number_input("Answer within (hours)", 1, 72, int(settings.response_hours), 1,
-                                                           key=f"whatif:response:{queue}")
-overrides["shrinkage"] = st.sidebar.slider("Shrinkage %", 0, 60, round(settings.shrinkage * 100), 1,
-                                           key=f"whatif:shrinkage:{queue}") / 100
-overrides["max_occupancy"] = st.sidebar.slider("Max occupancy %", 50, 100, round((settings.max_occupancy or 1) * 100), 1,
-                                               key=f"whatif:occupancy:{queue}") / 100
-
-# Every queue keeps its own what-ifs (widgets keyed "whatif:FIELD:QUEUE"); queues never
-# touched are staffed as planned. FIELD -> (QueueSettings field, widget value -> setting).
-WHAT_IF_SETTINGS = {
+# A what-if field -> (QueueSettings field or None, widget value -> value used). Values are
+# kept per queue in session state, so switching queues keeps each queue's scenario.
+WHAT_IF_FIELDS = {
+    "volume_pct": (None, lambda v: v / 100), "aht_pct": (None, lambda v: v / 100),
     "sl": ("service_level", lambda v: v / 100), "answer": ("answer_seconds", float),
     "patience": ("patience_seconds", lambda v: float(v) or None), "concurrency": ("concurrency", int),
     "response": ("response_hours", float), "shrinkage": ("shrinkage", lambda v: v / 100),
     "occupancy": ("max_occupancy", lambda v: v / 100),
 }
+saved = st.session_state.setdefault("what_if_values", {})  # queue -> {field: widget value}
 
 
-def what_if_of(name: str) -> WhatIf | None:
-    """The what-if a queue's widgets hold, or None if it has none yet."""
-    values = {field: st.session_state[k] for field in ("volume_pct", "aht_pct", *WHAT_IF_SETTINGS)
-              if (k := f"whatif:{field}:{name}") in st.session_state}
-    if not values:
-        return None
-    settings_changed = {WHAT_IF_SETTINGS[f][0]: WHAT_IF_SETTINGS[f][1](v) for f, v in values.items()
-                        if f in WHAT_IF_SETTINGS}
-    return WhatIf(values.get("volume_pct", 0) / 100, values.get("aht_pct", 0) / 100, settings_changed)
+def what_if_controls(name: str, settings) -> None:
+    """Draw one queue's what-if widgets (keyed "whatif:FIELD:QUEUE") and save their values."""
+    values = saved.setdefault(name, {})
+
+    def control(field, widget, label, start_value, *args):
+        key = f"whatif:{field}:{name}"
+        if key not in st.session_state:
+            st.session_state[key] = values.get(field, start_value)
+        values[field] = widget(label, *args, key=key)
+
+    control("volume_pct", st.slider, "Volume change %", 0, -30, 100, 5)
+    control("aht_pct", st.slider, "Handle time change %", 0, -30, 50, 5)
+    if settings.channel in ("email", "social"):
+        control("response", st.number_input, "Answer within (hours)", int(settings.response_hours), 1, 72, 1)
+    else:
+        control("sl", st.slider, "Service-level target %", round(settings.service_level * 100), 50, 99, 1)
+        control("answer", st.number_input, "Answer within (s)", int(settings.answer_seconds), 0, 3600, 5)
+        control("patience", st.number_input, "Mean patience (s; 0 = nobody abandons)",
+                int(settings.patience_seconds or 0), 0, 3600, 10)
+        if settings.channel == "chat":
+            control("concurrency", st.number_input, "Chats per agent", settings.concurrency, 1, 6, 1)
+    control("shrinkage", st.slider, "Shrinkage %", round(settings.shrinkage * 100), 0, 60, 1)
+    control("occupancy", st.slider, "Max occupancy %", round((settings.max_occupancy or 1) * 100), 50, 100, 1)
 
 
-what_ifs = {name: w for name in queues if (w := what_if_of(name)) is not None}
-scenario_key = repr(sorted((q, w.volume_change, w.aht_change, sorted(w.settings.items())) for q, w in what_ifs.items()))
-try:
-    changed_forecast, changed_config = apply_what_ifs(forecast, config, what_ifs)
-    scenario = staff(changed_forecast, changed_config, interval_seconds=minutes * 60)
-except InputError as error:
-    st.error(f"That what-if cannot be staffed: {error}")
-    st.stop()
-baseline_kpis = queue_kpis(data["requirements"], minutes).set_index("queue")
-scenario_kpis = queue_kpis(scenario, minutes).set_index("queue")
-changed = not np.array_equal(scenario["agents_scheduled"].to_numpy(), data["requirements"]["agents_scheduled"].to_numpy())
+def what_ifs() -> dict[str, WhatIf]:
+    """Every queue's saved what-if; queues never touched are staffed as planned."""
+    result = {}
+    for name, values in saved.items():
+        converted = {field: WHAT_IF_FIELDS[field][1](v) for field, v in values.items()}
+        changes = {WHAT_IF_FIELDS[f][0]: v for f, v in converted.items() if WHAT_IF_FIELDS[f][0] is not None}
+        result[name] = WhatIf(converted.get("volume_pct", 0.0), converted.get("aht_pct", 0.0), changes)
+    return result
+
+
+@st.cache_data(max_entries=4)
+def planned_kpis(source: str, _requirements: pd.DataFrame, minutes: int) -> pd.DataFrame:
+    return queue_kpis(_requirements, minutes).set_index("queue")
+
+
+def restaff() -> dict:
+    """The scenario of the saved what-ifs: changed forecast, config and requirements."""
+    chosen = what_ifs()
+    changed_forecast, changed_config = apply_what_ifs(forecast, config, chosen)
+    table = staff(changed_forecast, changed_config, interval_seconds=minutes * 60)
+    key = repr(sorted((q, w.volume_change, w.aht_change, sorted(w.settings.items())) for q, w in chosen.items()))
+    changed = not np.array_equal(table["agents_scheduled"].to_numpy(), data["requirements"]["agents_scheduled"].to_numpy())
+    return dict(key=key, config=changed_config, requirements=table, changed=changed)
+
 
 st.title(f"{config.site.name}: {queue}")
 st.caption(f"From {data['source']}. Forecast {forecast['interval_start'].min():%a %d %b} to "
@@ -264,31 +269,50 @@ with forecast_tab:
 
 # -------------------------------------------------------------------------- staffing
 
-with staffing_tab:
-    now, before = scenario_kpis.loc[queue], baseline_kpis.loc[queue]
-    cells = st.columns(6)
-    cells[0].metric("Service level", f"{now['service_level']:.1%}",
-                    f"{(now['service_level'] - before['service_level']) * 100:+.1f} pts" if changed else None)
-    cells[1].metric("ASA (s)" if erlang_queue else "Mean response (min)",
-                    f"{now['asa_seconds']:.1f}" if erlang_queue else f"{now['asa_seconds'] / 60:.0f}")
-    cells[2].metric("Occupancy", f"{now['occupancy']:.0%}")
-    cells[3].metric("Abandoned", "-" if pd.isna(now["abandon_rate"]) else f"{now['abandon_rate']:.1%}")
-    cells[4].metric("Peak agents to schedule", int(now["peak_agents_scheduled"]),
-                    f"{int(now['peak_agents_scheduled'] - before['peak_agents_scheduled']):+d}" if changed else None,
-                    delta_color="inverse")
-    cells[5].metric("Agent-hours to schedule", f"{now['agent_hours_scheduled']:,.0f}",
-                    f"{now['agent_hours_scheduled'] - before['agent_hours_scheduled']:+,.0f}" if changed else None,
-                    delta_color="inverse")
-    st.plotly_chart(charts.staffing_figure(scenario, queue), key="chart_staffing")
+
+@st.fragment
+def staffing_view() -> None:
+    """What-if controls and the staffing they give. A control reruns only this view."""
+    controls, view = st.columns([1, 3], gap="large")
+    with controls:
+        st.markdown(f"**What if ({queue})**")
+        what_if_controls(queue, settings)
+    try:
+        scenario = restaff()
+    except InputError as error:
+        view.error(f"That what-if cannot be staffed: {error}")
+        return
+    st.session_state["scenario"] = scenario
+    table, changed = scenario["requirements"], scenario["changed"]
+    now = queue_kpis(table[table["queue"] == queue], minutes).set_index("queue").loc[queue]
+    before = planned_kpis(data["source"], data["requirements"], minutes).loc[queue]
+    erlang_queue = settings.channel not in ("email", "social")
+    with view:
+        cells = st.columns(3) + st.columns(3)
+        cells[0].metric("Service level", f"{now['service_level']:.1%}",
+                        f"{(now['service_level'] - before['service_level']) * 100:+.1f} pts" if changed else None)
+        cells[1].metric("ASA (s)" if erlang_queue else "Mean response (min)",
+                        f"{now['asa_seconds']:.1f}" if erlang_queue else f"{now['asa_seconds'] / 60:.0f}")
+        cells[2].metric("Occupancy", f"{now['occupancy']:.0%}")
+        cells[3].metric("Abandoned", "-" if pd.isna(now["abandon_rate"]) else f"{now['abandon_rate']:.1%}")
+        cells[4].metric("Peak agents to schedule", int(now["peak_agents_scheduled"]),
+                        f"{int(now['peak_agents_scheduled'] - before['peak_agents_scheduled']):+d}" if changed else None,
+                        delta_color="inverse")
+        cells[5].metric("Agent-hours to schedule", f"{now['agent_hours_scheduled']:,.0f}",
+                        f"{now['agent_hours_scheduled'] - before['agent_hours_scheduled']:+,.0f}" if changed else None,
+                        delta_color="inverse")
+        st.plotly_chart(charts.staffing_figure(table, queue), key="chart_staffing")
+        if changed:
+            st.download_button("These what-if requirements (CSV)", lambda: csv_text(table),
+                               file_name="requirements_what_if.csv", mime="text/csv", key="dl_what_if")
 
     st.subheader("Explain one interval")
-    rows = scenario[scenario["queue"] == queue].reset_index(drop=True)
-    busiest = int(rows["volume"].idxmax())
-    picked = st.selectbox("Interval", range(len(rows)), index=busiest, key=f"explain:{queue}",
+    rows = table[table["queue"] == queue].reset_index(drop=True)
+    picked = st.selectbox("Interval", range(len(rows)), index=int(rows["volume"].idxmax()), key=f"explain:{queue}",
                           format_func=lambda i: f"{rows.loc[i, 'interval_start']:%a %d %b %H:%M} "
                                                 f"({rows.loc[i, 'volume']:.0f} contacts)")
     row = rows.loc[picked]
-    queue_settings = changed_config.queue(queue)[0]
+    queue_settings = scenario["config"].queue(queue)[0]
     if erlang_queue:
         shown = explain_interval(row["volume"], row["aht_seconds"], minutes * 60, queue_settings)
         for step in shown.steps:
@@ -309,16 +333,23 @@ with staffing_tab:
         st.dataframe(rows[["interval_start", "agents_required", "agents_scheduled", *numbers]]
                      .round(dict.fromkeys(numbers, 3)), hide_index=True, key="requirements_table")
 
+
+with staffing_tab:
+    staffing_view()
+scenario = st.session_state.get("scenario")
+if scenario is None:  # the what-if could not be staffed: fall back to the plan
+    scenario = dict(key="", config=config, requirements=data["requirements"], changed=False)
+
 # ---------------------------------------------------------------------------- roster
 
 with roster_tab:
     plan = data
-    if changed and data["shifts"] is not None:
+    if scenario["changed"] and data["shifts"] is not None:
         st.info("The shift plan below is for the planned requirements. Your what-ifs change them.")
         if st.button("Re-plan shifts for these what-ifs", key="replan"):
-            st.session_state["replanned"] = scenario_key
-        if st.session_state.get("replanned") == scenario_key:
-            plan = replan(scenario, changed_config, scenario_key)
+            st.session_state["replanned"] = scenario["key"]
+        if st.session_state.get("replanned") == scenario["key"]:
+            plan = replan(scenario["requirements"], scenario["config"], scenario["key"])
     if plan["shifts"] is None:
         st.warning("No shift plan yet: run `shiftcast plan` (or `make run`) to plan shifts for this history.")
     else:
@@ -351,8 +382,9 @@ with roster_tab:
                 agents = validate_agents(read_upload(agents_upload.name, agents_upload.getvalue()),
                                          source=agents_upload.name)
                 if st.button("Roster these agents (HiGHS)", key="run_roster"):
-                    replanned = plan_shifts(scenario if plan is not data else data["requirements"], changed_config)
-                    roster = assign_roster(replanned, agents, changed_config).roster
+                    requirements = data["requirements"] if plan is data else scenario["requirements"]
+                    replanned = plan_shifts(requirements, scenario["config"])
+                    roster = assign_roster(replanned, agents, scenario["config"]).roster
             except InputError as error:
                 st.error(f"Cannot use {agents_upload.name}: {error}")
         if roster is not None:
@@ -363,8 +395,9 @@ with roster_tab:
 # ---------------------------------------------------------------------------- export
 
 with export_tab:
-    st.write("Downloads are formula-safe: cells starting with =, +, - or @ are prefixed with '.")
-    sheets = {"forecast": forecast, "requirements": scenario}
+    st.write("The plan's files. Downloads are formula-safe: cells starting with =, +, - or @ are prefixed "
+             "with '. The Staffing page downloads a what-if's requirements.")
+    sheets = {"forecast": forecast, "requirements": data["requirements"]}
     if data["shifts"] is not None:
         sheets |= {"shifts": data["shifts"], "coverage": data["coverage"]}
     if data["roster"] is not None:
