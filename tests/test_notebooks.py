@@ -29,14 +29,16 @@ def run_notebook(name: str, tmp_path, monkeypatch) -> dict:
     paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))  # the kernel imports this checkout
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))  # connection files stay out of $HOME
-    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
+    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3", coalesce_streams=True,
                             resources={"metadata": {"path": str(ROOT)}})
     try:
         client.execute()  # raises CellExecutionError, with the cell and traceback, on the first error
     finally:
         nbformat.write(notebook, tmp_path / name)  # the executed copy, to open when something fails
-    lines = [line for output in notebook.cells[-1].get("outputs", []) if output.get("output_type") == "stream"
-             for line in output["text"].splitlines() if line.startswith(SUMMARY)]
+    # a printed line may reach the notebook in several stream messages: join them before splitting lines
+    printed = "".join(output["text"] for output in notebook.cells[-1].get("outputs", [])
+                      if output.get("output_type") == "stream" and output.get("name") == "stdout")
+    lines = [line for line in printed.splitlines() if line.startswith(SUMMARY)]
     assert len(lines) == 1, f"the last cell of {name} must print one {SUMMARY!r} line; executed copy: {tmp_path / name}"
     summary = json.loads(lines[0].removeprefix(SUMMARY))
     assert summary["library"] == str(ROOT), "the kernel imported another checkout's library"
