@@ -3,7 +3,8 @@
 Both take Frame A (``queue``, tz-aware ``interval_start``, ``volume``) and work in local
 wall-clock time. :func:`daily_peaks` finds, per queue and local date, the ``window``-long
 run of consecutive intervals with the most contacts. :func:`weekday_hour_heatmap` gives,
-per queue, weekday and hour of day, the mean contacts per hour over the dates covered.
+per queue, weekday and hour of day, the mean contacts per hour over the dates covered
+(the hour repeated on the day the clocks go back counts as two hours).
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ def daily_peaks(frame: pd.DataFrame, *, window: str = "2h") -> pd.DataFrame:
 def weekday_hour_heatmap(frame: pd.DataFrame) -> pd.DataFrame:
     """Long table: queue, weekday (Mon..Sun), hour (0-23), volume_per_hour (mean over dates)."""
     wall = frame["interval_start"].dt.tz_localize(None)
-    hourly = frame.assign(date=wall.dt.date, weekday=wall.dt.day_of_week, hour=wall.dt.hour) \
-        .groupby(["queue", "date", "weekday", "hour"], sort=True)["volume"].sum().reset_index()
+    # the UTC offset tells the two 02:00 hours of the day the clocks go back apart
+    offset = wall - frame["interval_start"].dt.tz_convert("UTC").dt.tz_localize(None)
+    hourly = frame.assign(date=wall.dt.date, weekday=wall.dt.day_of_week, hour=wall.dt.hour, offset=offset) \
+        .groupby(["queue", "date", "weekday", "hour", "offset"], sort=True)["volume"].sum().reset_index()
     table = hourly.groupby(["queue", "weekday", "hour"], sort=True)["volume"].mean().reset_index()
     table["weekday"] = [WEEKDAY_NAMES[d] for d in table["weekday"]]
     return table.rename(columns={"volume": "volume_per_hour"})

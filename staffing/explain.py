@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from shiftcast.config import QueueSettings
+from shiftcast.errors import InputError
 from staffing import erlang
 from staffing.requirements import erlang_staffing, staff_queue
 
@@ -35,7 +36,15 @@ class Explanation:
 
 def explain_interval(volume: float, aht_seconds: float, interval_seconds: float, settings: QueueSettings,
                      *, around: int = 1, agents: int | None = None) -> Explanation:
-    """Explain an Erlang-staffed interval (voice or chat); ``agents`` centres the table elsewhere."""
+    """Explain an Erlang-staffed interval (voice or chat); ``agents`` centres the table elsewhere.
+
+    E-mail and social queues are deferred work (:mod:`staffing.deferred`), not Erlang: an
+    InputError says so rather than explaining a model that does not staff them.
+    """
+    if settings.channel in ("email", "social"):
+        raise InputError(f"explain_interval explains Erlang-staffed queues (voice, chat); got channel "
+                         f"{settings.channel!r}, which is staffed as deferred work answered within "
+                         f"response_hours (staffing.deferred.deferred_staffing)")
     volume_array, aht_array = np.array([float(volume)]), np.array([float(aht_seconds)])
     result = erlang_staffing(volume_array, volume_array, aht_array, interval_seconds, settings)
     need = int(result["agents_required"][0])

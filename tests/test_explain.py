@@ -3,6 +3,7 @@
 import pytest
 
 from shiftcast.config import QueueSettings
+from shiftcast.errors import InputError
 from staffing.explain import explain_interval
 
 
@@ -23,3 +24,9 @@ def test_chat_with_patience_explains_slots_and_abandonment():
     assert got.model == "Erlang A over 2 chats per agent"
     centre = got.headcounts.set_index("agents").loc[got.agents_required]
     assert centre["occupancy"] <= 0.85 + 1e-9 and 0 <= centre["abandon_rate"] < 0.1
+
+
+@pytest.mark.parametrize("channel", ["email", "social"])
+def test_deferred_queues_are_not_explained_as_erlang(channel):
+    with pytest.raises(InputError, match=f"got channel '{channel}', which is staffed as deferred work"):
+        explain_interval(10, 400, 900, QueueSettings(channel=channel, response_hours=4))

@@ -89,6 +89,15 @@ def test_peaks_and_heatmap():
     assert heatmap.loc[heatmap["hour"] == 10, "volume_per_hour"].item() == 20
 
 
+def test_heatmap_counts_the_repeated_hour_of_the_day_clocks_go_back_as_two_hours():
+    # two Sundays of 15-minute intervals, one contact each; clocks go back on 2026-10-25 (02:00-03:00 twice)
+    index = pd.DatetimeIndex([*pd.date_range("2026-10-18", "2026-10-19", freq="15min", inclusive="left", tz="Europe/Malta"),
+                              *pd.date_range("2026-10-25", "2026-10-26", freq="15min", inclusive="left", tz="Europe/Malta")])
+    frame = pd.DataFrame({"queue": "q", "interval_start": index, "volume": 1.0})
+    heatmap = weekday_hour_heatmap(frame).set_index("hour")["volume_per_hour"]
+    assert (heatmap == 4).all()  # not 8 contacts "per hour" at 02:00 on the 25-hour day
+
+
 @pytest.fixture(scope="module")
 def two_queues():
     return make_history(days=35, minutes=60, queues=("a", "b"))
