@@ -110,6 +110,9 @@ class QueueSettings(_Section):
     patience_seconds: float | None = Field(None, gt=0)
     concurrency: int = Field(1, ge=1, le=20)
     response_hours: float = Field(24, gt=0)
+    # Fewest agents on contacts in every interval the queue is open, whatever the forecast
+    # (a 24/7 line needs someone at 04:00 even when the forecast rounds to zero calls).
+    min_agents: int = Field(0, ge=0)
     # Handle time to use where the forecast has none.
     aht_seconds: float = Field(300, gt=0)
     # Forecast column to staff to: the expected volume, or the upper band to staff peaks cautiously.

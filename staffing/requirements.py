@@ -15,8 +15,8 @@ Each queue is staffed by the model its ``channel`` names:
 
 Agents are computed for the column the queue's ``staff_to`` names (``volume`` or the
 upper band ``volume_p90``); the KPIs are those expected at that staffing when the
-forecast's central ``volume`` arrives. ``agents_scheduled`` = ceil(agents_required /
-(1 - shrinkage)).
+forecast's central ``volume`` arrives. ``min_agents`` raises every interval to that many
+agents on contacts. ``agents_scheduled`` = ceil(agents_required / (1 - shrinkage)).
 """
 
 from __future__ import annotations
@@ -73,6 +73,20 @@ def staff_queue(servers: np.ndarray, traffic: np.ndarray, aht: np.ndarray,
             "occupancy": kpi.occupancy, "abandon_rate": kpi.abandon_rate}
 
 
+def _at_least(result: dict[str, np.ndarray], settings: QueueSettings, expected: np.ndarray, aht: np.ndarray,
+              interval_seconds: float, model: str) -> dict[str, np.ndarray]:
+    """Raise every interval to ``min_agents``; Erlang KPIs are recomputed at the new headcount."""
+    floor = settings.min_agents
+    raised = result["agents_required"] < floor
+    result = {**result, "agents_required": np.maximum(result["agents_required"], floor),
+              "agents_required_fractional": np.maximum(result["agents_required_fractional"], floor)}
+    if model != "deferred" and raised.any():
+        traffic = erlang.traffic_erlangs(expected, aht, interval_seconds)
+        kpis = staff_queue(result["agents_required"] * settings.concurrency, traffic, aht, settings)
+        result |= {name: np.where(raised, kpis[name], result[name]) for name in kpis}
+    return result
+
+
 def _model_name(settings: QueueSettings) -> str:
     if settings.channel in ("email", "social"):
         return "deferred"
@@ -103,6 +117,8 @@ def _one_queue(rows: pd.DataFrame, settings: QueueSettings, source: str, interva
         result["abandon_rate"] = np.full(len(rows), np.nan)
     else:
         result = erlang_staffing(staffed, expected, aht, interval_seconds, settings)
+    if settings.min_agents:
+        result = _at_least(result, settings, expected, aht, interval_seconds, model)
     keep = 1 - settings.shrinkage
     frame = rows.assign(aht_seconds=aht, staffed_to=column, model=model, settings_source=source,
                         traffic_erlangs=expected * aht / interval_seconds, **result)

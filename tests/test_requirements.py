@@ -100,3 +100,14 @@ def test_a_year_of_intervals_in_one_call():
     assert len(table) == 35040
     assert (table["agents_required"] >= table["agents_required_fractional"] - 1e-9).all()
     assert (table.loc[table.volume > 0, "service_level"] >= 0.8 - 1e-9).all()
+
+
+def test_min_agents_keeps_someone_on_a_quiet_night():
+    table = requirements(forecast([0.0, 0.2, 100.0]), config(min_agents=2, max_occupancy=None, shrinkage=0.5),
+                         interval_seconds=1800)
+    assert table["agents_required"].tolist() == [2, 2, 14]
+    assert table["agents_scheduled"].tolist() == [4, 4, 28]
+    assert table["agents_required_fractional"].iloc[0] == 2
+    # KPIs are those of the two agents actually there
+    assert table["occupancy"].iloc[1] == pytest.approx(0.2 * 180 / 1800 / 2)
+    assert table["service_level"].iloc[1] > 0.99
