@@ -26,14 +26,15 @@ import pandas as pd
 from shiftcast.errors import InputError, check_range
 from shiftcast.schema import parse_timestamps
 
-__all__ = ["Calendar", "DAY_KINDS", "holidays_between", "read_events"]
+__all__ = ["Calendar", "DAY_KINDS", "events_for_queue", "holidays_between", "read_events"]
 
 DAY_KINDS = ("holiday", "observance", "eve", "after")
-EVENT_COLUMNS = ("start", "end", "name", "expected_multiplier")
+EVENT_COLUMNS = ("start", "end", "name", "expected_multiplier", "queues")
 
 
 def read_events(table: pd.DataFrame, timezone: str, *, source: str = "events") -> pd.DataFrame:
-    """Validate an events table: tz-aware ``start`` < ``end``, ``name``, ``expected_multiplier`` > 0."""
+    """Validate an events table: tz-aware ``start`` < ``end``, ``name``, ``expected_multiplier`` > 0,
+    and optionally ``queues`` (``"chat_en;email"``; empty or absent: every queue)."""
     table = table.rename(columns=lambda c: str(c).strip().lower())
     missing = [c for c in ("start", "end") if c not in table.columns]
     if missing:
@@ -43,6 +44,8 @@ def read_events(table: pd.DataFrame, timezone: str, *, source: str = "events") -
         "start": parse_timestamps(table["start"], timezone, column=f"{source} start")[0],
         "end": parse_timestamps(table["end"], timezone, column=f"{source} end")[0],
         "name": table["name"].astype(str) if "name" in table.columns else "event",
+        # the queues an event affects, ";"-separated; empty: every queue
+        "queues": table["queues"].fillna("").astype(str).str.strip() if "queues" in table.columns else "",
     })
     multiplier = table.get("expected_multiplier", pd.Series(1.0, index=table.index)).fillna(1.0)
     events["expected_multiplier"] = check_range(
@@ -115,6 +118,14 @@ class Calendar:
             multiplier[hit] *= factor
             inside |= hit
         return multiplier, inside
+
+
+def events_for_queue(events: pd.DataFrame | None, queue: str) -> pd.DataFrame | None:
+    """The events that affect ``queue``: those naming it in ``queues``, and those naming none."""
+    if events is None or "queues" not in events.columns:
+        return events
+    named = events["queues"].map(lambda text: {q.strip() for q in str(text).split(";") if q.strip()})
+    return events[named.map(lambda queues: not queues or queue in queues)].reset_index(drop=True)
 
 
 def holidays_between(country: str | None, first: object, last: object) -> pd.DataFrame:

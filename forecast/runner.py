@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 from forecast.aht import forecast_aht
 from forecast.backtest import REFERENCE, Backtest, fold_table, rolling_origin, select
 from forecast.bands import Band
-from forecast.calendar import Calendar
+from forecast.calendar import Calendar, events_for_queue
 from forecast.clean import cleaning_summary, prepare
 from forecast.grid import Grid, open_cells_from_site
 from forecast.models import (Model, SeasonalNaive, check_history_length, default_models, horizon_days,
@@ -125,6 +125,12 @@ def _backtest(grid: Grid, models: dict[str, Model], n_days: int, config: Config,
                           on_fold=None if progress is None else lambda: progress(grid.queue))
 
 
+def _calendar(config: Config, events: pd.DataFrame | None, queue: str) -> Calendar:
+    """The site's holidays and the events that affect ``queue``."""
+    mine = events_for_queue(events, queue)
+    return Calendar(config.site.country, *(() if mine is None else (mine,)))
+
+
 @_one_blas_thread
 def backtest_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int, config: Config | None = None,
                     events: pd.DataFrame | None = None, models: dict[str, Model] | None = None,
@@ -132,10 +138,10 @@ def backtest_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
     """Backtest every model on every queue of a validated Frame A ``history``."""
     config = config or Config()
     _, n_days = horizon_days(horizon)
-    calendar = Calendar(config.site.country, *(() if events is None else (events,)))
     models = _selected_models(config, models)
     tables, folds = [], []
     for grid in _grids(history, config):
+        calendar = _calendar(config, events, grid.queue)
         backtest = _backtest(grid, models, n_days, config, calendar, progress)
         table, _ = select(backtest, rule=config.forecast.selection)
         tables.append(table)
@@ -178,11 +184,11 @@ def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
     """
     config = config or Config()
     delta, n_days = horizon_days(horizon)
-    calendar = Calendar(config.site.country, *(() if events is None else (events,)))
     models = _selected_models(config, models)
     forecasts, tables, folds, cleaning = [], [], [], []
     first_day = None if start is None else pd.Timestamp(start).tz_localize(None).normalize()
     for grid in _grids(history, config, first_day):
+        calendar = _calendar(config, events, grid.queue)
         backtest = _backtest(grid, models, n_days, config, calendar, progress)
         table, chosen = select(backtest, rule=config.forecast.selection)
         forecast, summary = _forecast_queue(grid, backtest, chosen, delta, n_days, config, calendar)

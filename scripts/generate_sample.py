@@ -31,6 +31,7 @@ TIMEZONE = "Europe/Malta"
 START, END = "2026-03-02", "2026-11-16"  # history: [START, END)
 FORECAST_DAYS = 14
 DATA = Path(__file__).resolve().parent.parent / "data"
+GZIP = {"method": "gzip", "mtime": 0}  # no timestamp in the file: regenerating gives the same bytes
 
 # queue -> (mean contacts per 15 min at the daily peak, customers' UTC offset in hours,
 #           base AHT seconds, weekend factor, holiday calendar)
@@ -126,12 +127,13 @@ def main(out_dir: Path = DATA) -> None:
             "volume_p90": np.quantile(draws, 0.9, axis=1),
         }))
     iso = {"interval_start": lambda f: f["interval_start"].map(pd.Timestamp.isoformat)}
-    pd.concat(history).assign(**iso).to_csv(out_dir / "sample_history.csv.gz", index=False)
-    pd.concat(forecast).assign(**iso).to_csv(out_dir / "sample_forecast.csv.gz", index=False)
+    pd.concat(history).assign(**iso).to_csv(out_dir / "sample_history.csv.gz", index=False, compression=GZIP)
+    pd.concat(forecast).assign(**iso).to_csv(out_dir / "sample_forecast.csv.gz", index=False, compression=GZIP)
+    surging = ";".join(q for q in QUEUES if q != "voice_en")
     events = pd.DataFrame(
-        [(pd.Timestamp(s, tz=TIMEZONE), pd.Timestamp(s, tz=TIMEZONE) + pd.Timedelta(hours=h), name, m)
+        [(pd.Timestamp(s, tz=TIMEZONE), pd.Timestamp(s, tz=TIMEZONE) + pd.Timedelta(hours=h), name, m, surging)
          for s, h, m, name in SURGES + PLANNED],
-        columns=["start", "end", "name", "expected_multiplier"],
+        columns=["start", "end", "name", "expected_multiplier", "queues"],
     )
     events.assign(start=events["start"].map(pd.Timestamp.isoformat), end=events["end"].map(pd.Timestamp.isoformat)
                   ).to_csv(out_dir / "events.csv", index=False)

@@ -146,3 +146,16 @@ def test_an_incident_surge_is_flagged_and_kept_out_of_training():
     assert np.array_equal(kept.values[day, 20:26], grid.values[day, 20:26])
     summary = cleaning_summary(training)
     assert summary["outlier_intervals"] >= 6 and summary["gap_intervals"] == 0 and summary["holiday_factor"] is None
+
+
+def test_events_affect_only_the_queues_they_name():
+    from forecast.calendar import events_for_queue, read_events
+
+    table = pd.DataFrame({"start": ["2026-06-01T10:00:00+02:00"] * 2, "end": ["2026-06-01T12:00:00+02:00"] * 2,
+                          "name": ["listing", "outage"], "expected_multiplier": [3.0, 0.5],
+                          "queues": ["chat_en; email", None]})
+    events = read_events(table, "Europe/Malta")
+    assert events_for_queue(events, "chat_en")["name"].tolist() == ["listing", "outage"]
+    assert events_for_queue(events, "voice_en")["name"].tolist() == ["outage"]
+    no_column = read_events(table.drop(columns="queues"), "Europe/Malta")
+    assert events_for_queue(no_column, "voice_en")["name"].tolist() == ["listing", "outage"]
