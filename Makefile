@@ -10,7 +10,7 @@ BENCH_VENV ?= .venv-bench
 BENCH_PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 $(wildcard $(HOME)/.pyenv/versions/3.1[234]*/bin/python3); do \
 	$$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && echo $$p && break; done)
 
-.PHONY: run test bench sample clean
+.PHONY: run test bench lab sample clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,14 @@ bench: $(BENCH_VENV)/.bench
 	$(BENCH_VENV)/bin/python bench/bench_erlang.py
 	$(BENCH_VENV)/bin/python bench/bench_simulate.py
 	$(BENCH_VENV)/bin/python bench/bench_roster.py
+
+$(VENV)/.lab: $(VENV)/.dev requirements-lab.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
+	touch $@
+
+## lab: open the analyst notebooks in JupyterLab
+lab: $(VENV)/.lab
+	$(BIN)/jupyter lab notebooks/
 
 ## sample: regenerate the sample history in data/ (seeded, reproducible)
 sample: $(VENV)/.runtime
