@@ -549,7 +549,7 @@ class _Group:
         option_value = np.full(self.timings.size, _NEG)
         np.maximum.at(option_value, self.option_of_row, value)
         order = np.lexsort((-value, self.option_of_row))
-        leading = np.r_[True, np.diff(self.option_of_row[order]) != 0]
+        leading = np.diff(self.option_of_row[order], prepend=-1) != 0
         row_of_option = self.rows[order[leading]]
         top, found = self.patterns.best(option_value, count, extra)
         return top, [(score, np.sort(row_of_option[options])) for score, options in found]
@@ -886,7 +886,7 @@ def assign_roster(plan: ShiftPlan, agents: pd.DataFrame, config: Config) -> Rost
         if chosen is not None and search.adopt_if_better(chosen):
             search.descend(began + limit)
     objective = search.objective()
-    bound = min(max(bound, 0.0), objective)
+    bound = float(min(max(bound, 0.0), objective))
     gap = float((objective - bound) / objective) if objective > 0 else 0.0
     status = "optimal" if gap <= rules.mip_rel_gap + 1e-12 else "feasible"
     agent_of = np.concatenate([np.zeros(0, dtype=np.int64)] + [np.full(r.size, a) for a, r in enumerate(search.rows)])

@@ -94,3 +94,135 @@ def test_a_week_breaking_the_sunday_to_monday_rest_is_replanned():
     top, found = patterns.best(value, count=2)
     assert top == pytest.approx(200 - 50 * 1 - 20 * 0)  # the relaxation takes all three
     assert [sorted(o.tolist()) for _, o in found] == [[0, 2], [1, 2]]
+
+
+# ------------------------------------------------------------------------ desks
+
+
+def desk(seed: int, agents: int):
+    """A 24/7 desk like the sample, on hourly intervals: chat (two daily peaks), zh (a
+    language queue with night peaks, customers in Beijing) and e-mail on weekdays; 8 h
+    shifts; agents with the sample's skill profiles, 40/30/20 h contracts and some days
+    off. 90 shifts (720 paid hours) a week."""
+    rng = np.random.default_rng(seed)
+    curves = {"chat": daily({(0, 7): 1, (7, 10): 2, (10, 14): 3, (14, 19): 2, (19, 23): 3, (23, 24): 1}),
+              "zh": daily({(0, 3): 1, (3, 7): 2, (7, 14): 1, (22, 24): 1}),
+              "mail": daily({(8, 18): 2})}
+    curves["mail"][5 * 24:] = 0
+    cfg = config(lengths_hours=[8], roster=dict(queue_languages={"zh": "zh"}))
+    plan = plan_shifts(frame_b(curves), cfg)
+    profiles = [("chat;mail", "en"), ("chat;zh", "en;zh"), ("zh;mail", "en;zh"), ("chat", "en"), ("mail", "en"),
+                ("chat;zh;mail", "en;zh")]
+    rows = []
+    for k in range(agents):
+        skills, languages = profiles[rng.choice(len(profiles), p=[0.3, 0.2, 0.15, 0.15, 0.1, 0.1])]
+        hours = int(rng.choice([40, 40, 40, 30, 20]))
+        rows.append({"agent": f"agent {k:02d}", "skills": skills, "languages": languages,
+                     "contract_hours_per_week": hours, "min_shifts": {40: 4, 30: 3, 20: 2}[hours],
+                     "max_shifts": 5 if hours > 20 else 4,
+                     "unavailable_days": str(rng.choice(["", "", "", "sat;sun", "2026-11-18"]))})
+    return plan, agents_table(rows), cfg
+
+
+def test_a_desk_whose_team_fits_its_plan_is_fully_rostered_within_contracts():
+    plan, agents, cfg = desk(seed=1, agents=21)  # 720 contract hours for 720 planned
+    roster = assign_roster(plan, agents, cfg)
+    check_roster(roster, plan, agents, cfg)
+    facts = roster.summary()
+    assert facts["shifts_assigned"] == 90 and facts["shifts_unassigned"] == 0
+    assert facts["agents_under_contract"] == 0
+    assert roster.agents["consecutive_days_off"].all()
+    assert facts["objective"] == 2.0  # one night shift above someone's fair share
+    assert facts["supply_short_hours"] == 0 and facts["supply_note"] == ""
+
+
+def test_a_skill_in_short_supply_is_named_with_its_hours():
+    plan, agents, cfg = desk(seed=0, agents=21)
+    roster = assign_roster(plan, agents, cfg)
+    check_roster(roster, plan, agents, cfg)
+    supply = roster.supply.set_index("queue")
+    assert supply.loc["chat", "demand_hours"] == 392 and supply.loc["chat", "skilled_capacity_hours"] == 380
+    assert roster.summary()["supply_short_hours"] == 12
+    assert roster.summary()["supply_note"].startswith(
+        "short 12 h: the plan needs 392 paid hours of chat, but the agents who can work it can give at most 380 h")
+    # 12 h short in 8 h shifts: two chat shifts stay open, and nothing else
+    assert roster.unassigned["queue"].tolist() == ["chat", "chat"]
+    assert roster.summary()["shifts_unassigned"] == 2 and roster.status == "optimal"
+
+
+def test_contracts_the_plan_cannot_fill_are_explained():
+    plan = plan_shifts(frame_b({"day": daily({(9, 17): 2})}), config(lengths_hours=[8]))  # 14 shifts, 112 h
+    agents = agents_table([{"agent": name, "skills": "day", "min_shifts": 4} for name in ("Ann", "Bo", "Cy")])
+    roster = assign_roster(plan, agents, config(lengths_hours=[8]))
+    check_roster(roster, plan, agents, config(lengths_hours=[8]))
+    assert roster.unassigned.empty
+    assert sorted(roster.agents["shifts"]) == [4, 5, 5] and roster.agents["hours_short"].sum() == 4
+    assert supply_and_demand(plan, agents, config(lengths_hours=[8])).attrs["note"] == (
+        "the contracts need at least 120 paid hours in whole shifts (contract - roster.contract_tolerance_hours), "
+        "the plan has 112: some agents must stay below contract")
+    assert roster.status == "optimal" and roster.objective == roster.bound == 80
+
+
+def mixed_lengths_desk():
+    """One queue, 4 and 8 h shifts, 12 agents on 40/32/20 h contracts: fewer agents than the
+    plan wants, so whoever takes the 8 h shifts decides who reaches their contract."""
+    hour, day = np.arange(168) % 24, np.arange(168) // 24
+    level = (0.15 + 0.45 * (0.5 - 0.5 * np.cos(2 * np.pi * (hour - 4) / 24)) + 0.5 * ((hour >= 10) & (hour < 13))
+             + 0.6 * ((hour >= 19) & (hour < 22))) * np.where(day >= 5, 0.7, 1.0)
+    cfg = config(lengths_hours=[4, 8], cost_per_shift=1.0)
+    plan = plan_shifts(frame_b({"voice": np.round(level / level.max() * 6).astype(int)}), cfg)
+    rng = np.random.default_rng(1)
+    agents = agents_table([{"agent": f"a{k:02d}", "skills": "voice", "contract_hours_per_week": int(hours),
+                            "min_shifts": 4 if hours >= 32 else 2,
+                            "unavailable_days": str(rng.choice(["", "", "", "sat;sun", "wed"]))}
+                           for k, hours in enumerate(rng.choice([40, 40, 40, 32, 20], 12))])
+    return plan, agents, cfg
+
+
+def test_a_short_desk_is_rostered_to_proven_optimality():
+    plan, agents, cfg = mixed_lengths_desk()
+    roster = assign_roster(plan, agents, cfg)
+    check_roster(roster, plan, agents, cfg)
+    facts = roster.summary()
+    assert facts["status"] == "optimal" and facts["bound"] == 7200  # 72 unassigned hours at least
+    assert facts["unassigned_agent_hours"] == 72 and facts["agents_under_contract"] == 0
+    assert facts["supply_short_hours"] == 48  # what Hall's condition proves without the shift lengths
+    # the greedy start and local search alone stop higher: the LP's duals are needed
+    shifts = R._shift_table(plan, cfg)
+    week = R._Week.of(shifts, cfg)
+    alone = R._Search(R._groups(agents, plan, shifts, week, cfg), week, len(agents))
+    alone.greedy()
+    alone.descend(float("inf"))
+    assert alone.objective() > facts["objective"] + 400
+
+
+def test_the_bound_never_exceeds_the_roster_and_the_gap_is_reported():
+    plan, agents, cfg = desk(seed=3, agents=20)
+    roster = assign_roster(plan, agents, cfg)
+    check_roster(roster, plan, agents, cfg)
+    assert 0 <= roster.bound <= roster.objective
+    assert roster.gap == pytest.approx((roster.objective - roster.bound) / roster.objective)
+    assert roster.status == ("optimal" if roster.gap <= cfg.roster.mip_rel_gap else "feasible")
+
+
+def test_odd_weeks_keep_every_rule():
+    cases = [
+        # a skill whose queue has no shifts this week, and a plan with no shifts at all
+        (frame_b({"day": daily({(9, 17): 1}), "closed": daily({})}), config(lengths_hours=[8]),
+         [{"agent": "A", "skills": "closed"}, {"agent": "B", "skills": "day;closed"}], (5, 2)),
+        (frame_b({"day": daily({})}), config(lengths_hours=[8]), [{"agent": "A", "skills": "day"}], (0, 0)),
+        # seven shifts a week without rest rules; 12 h shifts with 24 h of rest
+        (frame_b({"day": daily({(9, 17): 1, (22, 24): 1, (0, 6): 1})}),
+         config(lengths_hours=[8], roster=dict(min_days_off=0, min_rest_hours=0)),
+         [{"agent": name, "skills": "day", "max_shifts": 7, "contract_hours_per_week": 56} for name in "AB"], (14, 0)),
+        (frame_b({"day": daily({(8, 20): 1, (20, 24): 1, (0, 8): 1})}),
+         config(lengths_hours=[12], roster=dict(min_rest_hours=24)),
+         [{"agent": f"A{k}", "skills": "day", "max_shifts": 4, "contract_hours_per_week": 36} for k in range(5)], (14, 0)),
+    ]
+    for frame, cfg, rows, (assigned, unassigned) in cases:
+        plan = plan_shifts(frame, cfg)
+        agents = agents_table(rows)
+        roster = assign_roster(plan, agents, cfg)
+        check_roster(roster, plan, agents, cfg)
+        assert (roster.summary()["shifts_assigned"], roster.summary()["shifts_unassigned"]) == (assigned, unassigned)
+        assert roster.status == "optimal"
