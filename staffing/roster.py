@@ -33,24 +33,28 @@ How it is solved (``docs/roster.md`` has the measurements behind each choice):
   each day.
 - For one group and given values of the plan's shifts, the best pattern is a dynamic
   program over the seven days (:class:`_WeekPatterns`; state: when the last shift's rest
-  ends, shifts and paid hours so far, and the days off so far). It is exact for every hard
-  rule and every soft rule except fairness, which is scored exactly when a pattern is
-  chosen; the Sunday-to-Monday rest is restored by solving again with the two shifts
-  kept apart.
+  ends; shifts, paid hours, night and weekend shifts so far; the days off so far). It is
+  exact for every rule (checked against brute force in the tests) except the
+  Sunday-to-Monday rest, which it restores by solving again with those two shifts kept
+  apart.
 - A greedy pass gives each agent in turn their best pattern, valuing a shift by how much
   of it is still open and charging hours above contract. A local search then lets each
   agent in turn re-plan their week against everyone else's, filling open shifts and
-  taking over a colleague's shift when that lowers the total objective (the colleague's
-  loss counted exactly), until no agent can improve.
+  taking over a colleague's shift when that lowers the total (the colleague's loss counted
+  exactly), then also chains (the colleague re-plans too), until no agent can improve.
 - A lower bound comes from column generation on the patterns' linear relaxation
-  (Dantzig-Wolfe decomposition; Lagrangian bound from the same dynamic program without
-  fairness, which only relaxes it). ``gap`` is measured against that bound, so
+  (Dantzig-Wolfe decomposition, Lagrangian bound). ``gap`` is measured against it, so
   ``status == "optimal"`` means proven within ``roster.mip_rel_gap``.
+- While the heavy rules (unassigned hours, minimum shifts, contract hours) still cost
+  more than the bound, a second greedy start valued by the LP's duals and a MILP over
+  every week the searches visited (HiGHS) look for a better roster.
 
-Limits: the search is a heuristic (large neighbourhood moves of one agent plus the
-colleagues they take shifts from); the bound ignores fairness, so a roster whose only
-cost left is fairness may show a gap it does not have. A shift row of the plan is one
-(queue, start, length, break); the break stays as planned.
+Limits: the search is a heuristic. The LP bound is tight for the heavy rules but weak for
+the light ones (days off, fairness), so a roster whose only cost left is light shows a gap
+it may not have (the sample desk: 272 against a bound of 120). The program's state grows
+with the number of distinct shift lengths (three lengths: up to ~700 resource states a
+day; nine: ~2,500 and about 30 s for 50 agents). A shift row of the plan is one (queue,
+start, length, break): the break stays as planned.
 """
 
 from __future__ import annotations

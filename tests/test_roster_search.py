@@ -8,7 +8,6 @@ import itertools
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from roster_helpers import agents_table, check_roster, config, daily, frame_b
 
