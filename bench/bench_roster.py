@@ -9,10 +9,14 @@ For 30- and 15-minute intervals (336 and 672 per week) it prints the solve time,
 paid agent-hours, over-coverage, shortfall and proven optimality gap of the plan that
 covers every interval, then of the plans that meet the service level over each day and
 over the week (and how much cheaper they are). Then a 50-agent roster onto a plan sized
-for about 50 agents. If pyworkforce (requirements-bench.txt) is importable, the same
+for about 50 agents, and the project's sample desk: the sample forecast staffed and
+planned with ``data/shiftcast.toml`` (its first week, 15-minute intervals, 8 h shifts) and
+rostered onto the 150 agents of ``data/agents.csv``, every hard rule re-checked by the
+tests' independent checker. If pyworkforce (requirements-bench.txt) is importable, the same
 30-minute week also goes through its CP-SAT ``MinRequiredResources`` (within-day shifts
 only: it cannot express shifts across midnight; breaks fixed mid-shift: it cannot place
-them). Run: ``python bench/bench_roster.py`` from the repository root.
+them). Run: ``python bench/bench_roster.py`` from the repository root
+(``python bench/bench_roster.py roster`` for the two rosters only).
 """
 
 from __future__ import annotations
@@ -24,10 +28,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from shiftcast.config import Config, QueueSettings, ShiftRules, Site  # noqa: E402
-from shiftcast.schema import validate_agents  # noqa: E402
+from roster_helpers import check_roster  # noqa: E402
+
+from shiftcast.config import Config, QueueSettings, ShiftRules, Site, load_config  # noqa: E402
+from shiftcast.readers import read_table  # noqa: E402
+from shiftcast.schema import interval_minutes, validate_agents, validate_frame_a  # noqa: E402
 from staffing.requirements import requirements  # noqa: E402
 from staffing.roster import assign_roster  # noqa: E402
 from staffing.shiftplan import plan_shifts  # noqa: E402
@@ -94,6 +103,20 @@ def bench_plans(minutes: int):
     return per_interval
 
 
+def report_roster(roster, seconds: float) -> None:
+    facts = roster.summary()
+    agents = roster.agents
+    print(f"  {seconds:7.1f} s  assigned {facts['shifts_assigned']}  unassigned {facts['shifts_unassigned']} "
+          f"({facts['unassigned_agent_hours']:.0f} h)  agents below contract {facts['agents_under_contract']} "
+          f"({facts['hours_under_contract']:.0f} h)  objective {facts['objective']:.0f}  bound {facts['bound']:.0f}  "
+          f"gap {roster.gap:.2%} ({roster.status})")
+    print(f"  without two days off in a row {int((~agents['consecutive_days_off']).sum())}, most night shifts "
+          f"{agents['night_shifts'].max()}, most weekend shifts {agents['weekend_shifts'].max()}; "
+          f"hard rules re-checked independently")
+    if facts.get("supply_note"):
+        print(f"  supply: {facts['supply_note']}")
+
+
 def bench_roster() -> None:
     frame = synthetic_week(30, 20)
     config = settings(30, cost_per_shift=1.0, time_limit_seconds=30, mip_rel_gap=0.01)
@@ -109,12 +132,28 @@ def bench_roster() -> None:
     began = time.perf_counter()
     roster = assign_roster(plan, agents, config)
     seconds = time.perf_counter() - began
-    facts = roster.summary()
+    check_roster(roster, plan, agents, config)
     print(f"\nroster: {ROSTER_AGENTS} agents onto a 30-minute plan of {int(plan.shifts['agents'].sum())} shifts "
           f"({plan.paid_agent_hours:,.0f} paid h; plan {plan.solve_seconds:.1f} s, gap {plan.gap:.2%})")
-    print(f"  {seconds:7.1f} s  assigned {facts['shifts_assigned']}  unassigned {facts['shifts_unassigned']} "
-          f"({facts['unassigned_agent_hours']:.0f} h)  agents below contract {facts['agents_under_contract']}  "
-          f"gap {roster.gap:.2%} ({roster.status})")
+    report_roster(roster, seconds)
+
+
+def bench_sample_desk() -> None:
+    """The sample desk as ``shiftcast staff`` then ``shiftcast roster`` run it."""
+    data = ROOT / "data"
+    config = load_config(data / "shiftcast.toml")
+    forecast = validate_frame_a(read_table(data / "sample_forecast.csv.gz"), config.site.timezone)
+    minutes = interval_minutes(forecast, config.site.interval_minutes)
+    plan = plan_shifts(requirements(forecast, config, interval_seconds=minutes * 60), config)
+    agents = validate_agents(read_table(data / "agents.csv"))
+    began = time.perf_counter()
+    roster = assign_roster(plan, agents, config)
+    seconds = time.perf_counter() - began
+    check_roster(roster, plan, agents, config)
+    print(f"\nsample desk: {len(agents)} agents ({agents['contract_hours_per_week'].sum():,} contract h) onto the "
+          f"plan of {plan.week_start.date()}: {int(plan.shifts['agents'].sum())} shifts, "
+          f"{plan.paid_agent_hours:,.0f} paid h (plan {plan.solve_seconds:.1f} s, gap {plan.gap:.2%})")
+    report_roster(roster, seconds)
 
 
 def bench_pyworkforce(ours, minutes: int = 30) -> None:
@@ -154,12 +193,17 @@ def bench_pyworkforce(ours, minutes: int = 30) -> None:
           f"shiftcast's plan is {1 - ours.cost / (solution['cost'] / 8):.1%} cheaper")
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    if argv == ["roster"]:  # only the two rosters
+        bench_roster()
+        bench_sample_desk()
+        return
     half_hourly = bench_plans(30)
     bench_plans(15)
     bench_roster()
+    bench_sample_desk()
     bench_pyworkforce(half_hourly)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -225,7 +225,10 @@ class RosterRules(_Section):
     night_shift_min_hours: float = Field(3.0, gt=0, le=24)
     # queue -> language an agent must speak to work it (checked against agents.csv languages)
     queue_languages: dict[str, str] = {}
+    # the search, its lower bound and the extra starts all end by then (each stops sooner when
+    # done: the sample desk's 150 agents take about 10 s, 50 agents a few seconds)
     time_limit_seconds: float = Field(30.0, gt=0)
+    # status "optimal" when the roster's objective is proven within this share of the bound
     mip_rel_gap: float = Field(0.01, ge=0, lt=1)
 
 

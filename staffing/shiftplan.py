@@ -370,6 +370,8 @@ def _shifts_table(queues: list[_Queue], x: np.ndarray, templates: ShiftTemplates
     for queue in queues:
         agents = np.round(x[queue.starts]).astype(np.int64)
         used = np.flatnonzero(agents > 0)
+        if used.size == 0:  # a queue without shifts this week (numpy's string functions reject empty arrays)
+            continue
         begin = templates.start_slot[used] * step
         length = templates.length_slots[used] * step
         pause = templates.break_slots[used] * step
@@ -390,6 +392,12 @@ def _shifts_table(queues: list[_Queue], x: np.ndarray, templates: ShiftTemplates
             "night_hours": templates.night_hours[used],
             "cost": agents[used] * templates.cost[used],
         }))
+    if not frames:
+        empty = pd.DatetimeIndex([], tz=start.tz)
+        frames = [pd.DataFrame({"shift_id": pd.Series([], dtype=str), "queue": pd.Series([], dtype=str),
+                                "start": empty, "end": empty, "breaks": pd.Series([], dtype=str),
+                                "agents": np.zeros(0, np.int64), "paid_hours": np.zeros(0), "night_hours": np.zeros(0),
+                                "cost": np.zeros(0)})]
     table = pd.concat(frames, ignore_index=True).sort_values(["start", "queue", "shift_id"], kind="stable")
     return table.reset_index(drop=True)[list(SHIFTS_COLUMNS)]
 

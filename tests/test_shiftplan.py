@@ -202,3 +202,12 @@ def test_week_start_must_be_a_date():
     frame = frame_b({"a": daily({(9, 13): 1})})
     with pytest.raises(InputError, match="week_start must be a date like 2026-11-23; got 'soon'"):
         plan_shifts(frame, config(), week_start="soon")
+
+
+def test_a_queue_with_nothing_to_cover_gets_no_shifts():
+    plan = plan_shifts(frame_b({"a": daily({(9, 13): 1}), "closed": daily({})}), config(lengths_hours=[4]))
+    assert set(plan.shifts["queue"]) == {"a"} and plan.cost == pytest.approx(28)
+    assert set(plan.coverage["queue"]) == {"a", "closed"}
+    nothing = plan_shifts(frame_b({"closed": daily({})}), config(lengths_hours=[4]))
+    assert nothing.shifts.empty and list(nothing.shifts.columns) == list(plan.shifts.columns)
+    assert nothing.cost == 0 and nothing.paid_agent_hours == 0
