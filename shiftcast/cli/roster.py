@@ -65,4 +65,6 @@ def command(
                       f"{facts['shifts_unassigned']:,} shifts ({facts['unassigned_agent_hours']:,.0f} agent-hours) "
                       f"unassigned (unassigned.csv); {facts['agents_under_contract']} agents below contract hours "
                       f"(agent_summary.csv)")
+        if facts.get("supply_note"):
+            console.print(f"supply: {facts['supply_note']}", markup=False)
     console.print(f"wrote {out}/ ({', '.join(f'{name}.csv' for name in sheets)}, roster.xlsx, summary.json)")
