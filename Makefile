@@ -41,11 +41,14 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
-## bench: every benchmark in bench/, with the libraries we compare against (own venv, see BENCH_VENV)
-bench: $(BENCH_VENV)/.bench
+## bench: every benchmark in bench/, with the libraries we compare against (own venv, see BENCH_VENV);
+## bench_plan.py times the whole `shiftcast plan` command, so it runs with the project's venv
+bench: $(BENCH_VENV)/.bench $(VENV)/.runtime
 	$(BENCH_VENV)/bin/python bench/bench_erlang.py
 	$(BENCH_VENV)/bin/python bench/bench_simulate.py
 	$(BENCH_VENV)/bin/python bench/bench_roster.py
+	$(BENCH_VENV)/bin/python bench/bench_forecast.py
+	$(BIN)/python bench/bench_plan.py
 
 ## sample: regenerate the sample history in data/ (seeded, reproducible)
 sample: $(VENV)/.runtime

@@ -10,9 +10,10 @@ Planning shifts queue by queue is exact, not a heuristic: the shift plan's MILP 
 queues only through ``shifts.max_agents`` (agents on duty at once, all queues). When the
 queues' own plans together stay within that cap, they are the joint plan (each within
 ``shifts.mip_rel_gap`` of its optimum, so the sum is too), at a fraction of the joint
-solve's time (one 4-queue week: 3 s instead of 30 s; 50 queues: the joint MILP found no
-solution within 60 s). When they break the cap, the joint plan is solved here instead.
-The roster of named agents spans queues (skills) and always runs here, after the plans.
+solve's time (the sample desk's 4 queues: 3 s instead of 30 s; 50 queues: the joint MILP
+found no solution within 60 s), and in parallel. Each queue's solve has its own
+``shifts.time_limit_seconds``. When the plans together break the cap, the joint plan is
+solved here instead. The roster of named agents spans queues (skills) and always runs here, after the plans.
 
 :func:`plan_files` turns a run into the files of a run folder, which the caller writes
 atomically with :func:`shiftcast.output.write_folder`; :func:`load_plan` reads a run
@@ -52,7 +53,7 @@ SHIFT_PLAN, ROSTER = "shift plan", "roster"  # failure keys beside the queue nam
 # imported once by the fork server local workers start from; the models import statsmodels lazily
 _PRELOAD = ("shiftcast.pipeline", "statsmodels.tsa.exponential_smoothing.ets", "statsmodels.tsa.statespace.sarimax",
             "statsmodels.tsa.seasonal")
-WORKBOOK_MAX_ROWS = 100_000  # plan.xlsx is left out above this many rows (openpyxl: ~10 s per 100k rows)
+WORKBOOK_MAX_ROWS = 25_000  # plan.xlsx is left out above this many rows (openpyxl: ~20 s per 50 queues' 90k rows)
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,10 @@ def _executor(workers: int, dask_scheduler: str | None, tasks: int) -> Iterator[
         with _connect(dask_scheduler) as client:
             yield client.get_executor()
     elif workers > 1 and tasks > 1:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(_PRELOAD))
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if context.get_start_method() == "forkserver":
+            context.set_forkserver_preload(list(_PRELOAD))
         pool = ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=context,
                                    initializer=_end_with_parent)
         try:
@@ -251,8 +254,11 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
             if progress is not None:
                 progress(queue)
     seconds["queues"] = round(time.perf_counter() - began, 3)
+    failures = {queue: failures[queue] for queue in queues if queue in failures}  # in name order, not finish order
     if not results:
-        raise InputError("every queue failed: " + "; ".join(f"{q}: {failures[q]}" for q in queues))
+        shown = "; ".join(f"{queue}: {message}" for queue, message in list(failures.items())[:3])
+        more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
+        raise InputError(f"every queue failed: {shown}{more}")
     done = [queue for queue in queues if queue in results]
     forecast = _concat([results[queue].forecast for queue in done])
     table = pd.concat([results[queue].requirements for queue in done], ignore_index=True)

@@ -3,8 +3,9 @@ frames on 1 or 2 local workers and on a Dask cluster, one failing queue that doe
 the others, bad input, a killed or failing run that keeps the previous folder, and the
 report rendered in headless Chromium with the network blocked.
 
-Data: three 5-week queues of 30-minute history (tests/forecast_helpers.py), two cheap
-models, 8-hour shifts without breaks on the hour: one run takes a few seconds.
+Data: three 5-week queues of 30-minute history (tests/forecast_helpers.py) and a 10-day
+one that fails (too short to forecast), two cheap models, 8-hour shifts without breaks on
+the hour: one run takes a few seconds.
 """
 
 from __future__ import annotations

@@ -31,10 +31,12 @@ def command(
     config: opts.ConfigOpt = None,
     agents: Annotated[Optional[Path], Opt(help="agents.csv: named agents to roster onto the plan.")] = None,
     events: opts.EventsOpt = None,
-    horizon: Annotated[Optional[str], Opt(help="How far ahead, e.g. 14D (default: [forecast] horizon_days).")] = None,
+    horizon: Annotated[Optional[str], Opt(help="How far ahead, at least 7D (the shift plan's week), e.g. 14D "
+                                               "(default: [forecast] horizon_days).")] = None,
     workers: Annotated[Optional[int], Opt(help="Worker processes for the queues (default: all cores).")] = None,
-    dask_scheduler: Annotated[Optional[str], Opt(help="Run the queues on this Dask scheduler, e.g. "
-                                                      "tcp://10.0.0.5:8786.")] = None,
+    dask_scheduler: Annotated[Optional[str], Opt(help="Run the queues on this Dask scheduler instead, e.g. "
+                                                      "tcp://10.0.0.5:8786 (its workers need shiftcast "
+                                                      "installed).")] = None,
     interval: opts.IntervalOpt = None,
     query: opts.QueryOpt = None,
     shape: opts.ShapeOpt = "auto",
