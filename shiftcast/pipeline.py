@@ -63,8 +63,8 @@ class PlanRun:
     ``failures`` maps a queue, ``"shift plan"``, ``"shift plan (QUEUE)"`` or ``"roster"``
     to its error message. ``seconds``: wall-clock seconds of this process's stages
     (``queues``: all queue tasks, in parallel; ``shift_plan``: combining the queues'
-    plans, or the joint solve; ``roster``). ``queue_seconds``: per queue, the seconds its
-    task spent on ``forecast_and_staff`` and ``shift_plan`` (in a worker).
+    plans, or the joint solve; ``roster``). ``queue_seconds``: per queue, its task's
+    ``QueuePlan.seconds`` (in a worker).
     """
 
     history: pd.DataFrame
@@ -81,7 +81,9 @@ class PlanRun:
 @dataclass(frozen=True)
 class QueuePlan:
     """One queue's task result: forecast, Frame B requirements, its own week of shifts
-    (None, with ``shift_error``, when that failed) and the seconds each step took."""
+    (None, with ``shift_error``, when that failed) and ``seconds``: wall-clock seconds of
+    ``forecast_and_staff`` and ``shift_plan``, and ``cpu``, the task's CPU seconds (less
+    than the wall time when the worker waited for a busy core)."""
 
     forecast: ForecastResult
     requirements: pd.DataFrame
@@ -91,21 +93,23 @@ class QueuePlan:
 
 
 def plan_queue(history: pd.DataFrame, config: Config, horizon: pd.Timedelta, events: pd.DataFrame | None,
-               start: pd.Timestamp | None) -> QueuePlan:
-    """Forecast, staff and plan the shifts of one queue's Frame A ``history``: the unit of
-    work a worker runs (module-level, so it pickles). Forecast errors raise; a shift plan
-    error is returned in ``shift_error`` (the forecast and requirements still count)."""
-    began = time.perf_counter()
+               start: pd.Timestamp | None, shifts: bool = True) -> QueuePlan:
+    """Forecast, staff and (with ``shifts``) plan the shifts of one queue's Frame A
+    ``history``: the unit of work a worker runs (module-level, so it pickles). Forecast
+    errors raise; a shift plan error is returned in ``shift_error`` (the forecast and
+    requirements still count)."""
+    began, cpu = time.perf_counter(), time.process_time()
     result = forecast_queues(history, horizon=horizon, config=config, events=events, start=start)
     minutes = interval_minutes(history, config.site.interval_minutes)
     table = staff(result.forecast, config, interval_seconds=minutes * 60)
     staffed = time.perf_counter()
     plan = error = None
     try:
-        plan = plan_shifts(table, config)
+        plan = plan_shifts(table, config) if shifts else None
     except Exception as problem:  # noqa: BLE001 - the forecast and requirements still count
         error = _message(problem)
-    seconds = {"forecast_and_staff": round(staffed - began, 3), "shift_plan": round(time.perf_counter() - staffed, 3)}
+    seconds = {"forecast_and_staff": round(staffed - began, 3), "shift_plan": round(time.perf_counter() - staffed, 3),
+               "cpu": round(time.process_time() - cpu, 3)}
     return QueuePlan(result, table, plan, error, seconds)
 
 
@@ -225,13 +229,16 @@ def _shift_plan(plans: dict[str, ShiftPlan], requirements: pd.DataFrame, config:
 
 def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, events: pd.DataFrame | None = None,
              agents: pd.DataFrame | None = None, start: pd.Timestamp | None = None, workers: int = 1,
-             dask_scheduler: str | None = None, progress: Callable[[str], None] | None = None) -> PlanRun:
+             dask_scheduler: str | None = None, progress: Callable[[str], None] | None = None,
+             shifts: bool = True) -> PlanRun:
     """Forecast, staff, plan shifts and roster a validated Frame A ``history``.
 
     Queues run in parallel on ``workers`` local processes, or on the Dask scheduler at
     ``dask_scheduler``; ``progress(queue)`` is called as each queue finishes. ``agents``:
-    a validated agents table for the roster (none: no roster). Raises InputError when
-    every queue fails; otherwise failures are in ``PlanRun.failures``.
+    a validated agents table for the roster (none: no roster). ``shifts=False``: forecast
+    and staff only (no shift plan, no roster; about half of a queue's work with the
+    sample's shift rules). Raises InputError when every queue fails; otherwise failures
+    are in ``PlanRun.failures``.
     """
     parts = dict(tuple(history.groupby("queue", sort=True)))
     queues = sorted(parts)
@@ -240,7 +247,7 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     seconds: dict[str, float] = {}
     began = time.perf_counter()
     with _executor(workers, dask_scheduler, len(queues)) as pool:
-        arguments = {queue: (parts[queue], config, horizon, events, start) for queue in queues}
+        arguments = {queue: (parts[queue], config, horizon, events, start, shifts) for queue in queues}
         if pool is None:
             outcomes = ((queue, _run(plan_queue, *arguments[queue])) for queue in queues)
         else:

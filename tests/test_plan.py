@@ -28,8 +28,11 @@ from roster_helpers import config as shift_config
 from roster_helpers import daily, frame_b
 
 from conftest import ROOT, run_cli
+from forecast.ingest import ingest
 from shiftcast.cli import main
-from shiftcast.pipeline import SHIFT_PLAN, _shift_plan, load_plan
+from shiftcast.config import load_config
+from shiftcast.pipeline import SHIFT_PLAN, _shift_plan, load_plan, plan_files, run_plan, run_record
+from shiftcast.report import build_report
 from shiftcast.schema import validate_frame_a, validate_frame_b, validate_frame_c
 from staffing.shiftplan import plan_shifts
 
@@ -87,9 +90,10 @@ def desk(tmp_path_factory) -> dict[str, Path]:
     return paths
 
 
-def _args(desk: dict[str, Path], out: Path, *extra: str) -> list[str]:
-    return ["plan", "--history", str(desk["history"]), "--config", str(desk["config"]), "--agents",
-            str(desk["agents"]), "--out", str(out), *extra]
+def _args(desk: dict[str, Path], out: Path, *extra: str, agents: bool = True) -> list[str]:
+    named = ["--agents", str(desk["agents"])] if agents else []
+    return ["plan", "--history", str(desk["history"]), "--config", str(desk["config"]), *named, "--out", str(out),
+            *extra]
 
 
 def _main(capsys, *args: str) -> tuple[int, str]:
@@ -157,7 +161,7 @@ def test_the_run_folder_holds_every_table_valid_and_the_record(desk, reference):
     for queue in QUEUES:
         facts = record["queues"][queue]
         assert facts["model"] in ("slot_median_8w", "top_down_ets", "seasonal_naive") or facts["model"].startswith("mean(")
-        assert 0 <= facts["wmape"] < 1 and set(facts["seconds"]) == {"forecast_and_staff", "shift_plan"}
+        assert 0 <= facts["wmape"] < 1 and set(facts["seconds"]) == {"forecast_and_staff", "shift_plan", "cpu"}
     assert record["shift_plan"]["status"] == "optimal" and record["roster"]["agents"] == 16
     assert set(record["shift_plan"]["service_level"]) == set(QUEUES)
 
@@ -186,6 +190,21 @@ def test_the_report_embeds_plotly_once_and_loads_nothing(reference):
     for queue in QUEUES:
         for kind in ("forecast", "heatmap", "staffing", "coverage"):
             assert f"data-chart='{kind}-{queue}'" in page
+
+
+def test_a_big_run_draws_the_busiest_queues_names_the_rest_and_leaves_out_the_workbook(desk, monkeypatch):
+    settings = load_config(desk["config"])
+    history = ingest(_history(QUEUES), timezone=settings.site.timezone).frame
+    run = run_plan(history, settings, horizon=pd.Timedelta(days=7), shifts=False)  # forecast and staff only
+    assert run.shift_plan is None and set(run.requirements["queue"]) == set(QUEUES)
+    page = build_report(run, chart_queues=2)
+    assert "data-chart='forecast-chat'" in page and "data-chart='staffing-voice'" in page
+    assert "data-chart='forecast-mail'" not in page and "data-chart='coverage-" not in page
+    assert "Charts for the 2 busiest of 3 queues; left out: mail." in page
+    monkeypatch.setattr("shiftcast.pipeline.WORKBOOK_MAX_ROWS", 1000)
+    record = run_record(run, inputs={"history": None}, horizon="7D", workers=1, dask_scheduler=None)
+    assert "plan.xlsx" not in plan_files(run, record, page)
+    assert any(note.startswith("plan.xlsx left out: ") for note in record["notes"])
 
 
 # -------------------------------------------------------------------- where it runs
@@ -246,6 +265,7 @@ def test_a_failing_queue_is_reported_while_the_others_complete(reference_run):
     ("--workers", "0", "--workers must be >= 1; got 0"),
     ("--horizon", "3D", "--horizon must be at least 7D: the shift plan covers a week; got '3D'"),
     ("--horizon", "soon", "--horizon 'soon' is not a duration"),
+    ("--no-shifts", "", "--agents needs the shift plan; drop --no-shifts or --agents"),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(desk, tmp_path, capsys, option, value, message):
     (tmp_path / "bad.toml").write_text(CONFIG + "\n[forecastx]\nx = 1\n")
@@ -256,7 +276,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(desk, tmp_path, capsys,
     if option in args:
         args[args.index(option) + 1] = value
     else:
-        args += [option, value]
+        args += [option, value] if value else [option]
     code, err = _main(capsys, *args)
     assert code == 2 and err.count("\n") == 1 and err.startswith("shiftcast: error: ")
     assert message in err
@@ -353,7 +373,7 @@ def test_a_run_killed_while_writing_keeps_the_previous_folder_and_the_next_run_t
     out, before = _previous_run(reference, tmp_path)
     marker = tmp_path.parent / f"{tmp_path.name}-marker"
     monkeypatch.setenv("MARKER", str(marker))
-    process = _start(_args(solo, out, "--workers", "1"), prelude=SLOW_WRITE)
+    process = _start(_args(solo, out, "--workers", "1", "--no-shifts", agents=False), prelude=SLOW_WRITE)
     try:
         _wait_for(marker.exists)
         _kill(process)
@@ -363,7 +383,8 @@ def test_a_run_killed_while_writing_keeps_the_previous_folder_and_the_next_run_t
     assert _snapshot(out) == before
     staging = [p for p in tmp_path.iterdir() if p.name != "run"]
     assert len(staging) == 1 and staging[0].name.startswith(".run.tmp-")  # hidden, half written
-    assert {"forecast.csv", "requirements.csv"} <= {p.name for p in staging[0].iterdir()}
+    written = {p.name for p in staging[0].iterdir()}
+    assert {"forecast.csv", "requirements.csv"} <= written and "shifts.csv" not in written  # --no-shifts
 
     from shiftcast.output import write_folder
 

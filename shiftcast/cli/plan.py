@@ -37,6 +37,8 @@ def command(
     dask_scheduler: Annotated[Optional[str], Opt(help="Run the queues on this Dask scheduler instead, e.g. "
                                                       "tcp://10.0.0.5:8786 (its workers need shiftcast "
                                                       "installed).")] = None,
+    no_shifts: Annotated[bool, Opt("--no-shifts", help="Forecast and staff only: no shift plan and no "
+                                                      "roster (about half the time).")] = False,
     interval: opts.IntervalOpt = None,
     query: opts.QueryOpt = None,
     shape: opts.ShapeOpt = "auto",
@@ -64,22 +66,25 @@ def command(
     delta = pd.Timedelta(seconds=duration_seconds(text, option="--horizon"))
     if delta < pd.Timedelta(days=7):
         raise InputError(f"--horizon must be at least 7D: the shift plan covers a week; got {text!r}")
+    if no_shifts and agents is not None:
+        raise InputError("--agents needs the shift plan; drop --no-shifts or --agents")
     staff = validate_agents(read_table(agents), source=str(agents)) if agents is not None else None
     seconds = {"read": round(time.perf_counter() - began, 3)}
 
     console = Console(stderr=True, soft_wrap=True)
     queues = loaded.history["queue"].nunique()
     with opts.progress_bar(console) as bar:
-        task = bar.add_task("forecast, staff and plan shifts", total=queues)
+        task = bar.add_task("forecast and staff" if no_shifts else "forecast, staff and plan shifts", total=queues)
         run = run_plan(loaded.history, settings, horizon=delta, events=loaded.events, agents=staff,
-                       workers=workers, dask_scheduler=dask_scheduler,
+                       workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
                        progress=lambda queue: bar.update(task, advance=1, description=queue))
     stage = time.perf_counter()
     report = build_report(run)
     seconds["report"] = round(time.perf_counter() - stage, 3)
     record = run_record(run, inputs={"history": history if "://" not in history else None, "config": config,
                                      "agents": agents, "events": events},
-                        horizon=text, workers=workers, dask_scheduler=dask_scheduler, notes=loaded.notes,
+                        horizon=text, workers=workers, dask_scheduler=dask_scheduler,
+                        notes=(*loaded.notes, *(["--no-shifts: no shift plan and no roster"] if no_shifts else [])),
                         seconds=seconds)
     try:
         write_folder(out, plan_files(run, record, report))
