@@ -52,11 +52,14 @@ run: $(VENV)/.runtime $(PLAN)/run.json
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
-## bench: every benchmark in bench/, with the libraries we compare against (own venv, see BENCH_VENV)
-bench: $(BENCH_VENV)/.bench
+## bench: every benchmark in bench/, with the libraries we compare against (own venv, see BENCH_VENV);
+## bench_plan.py times the whole `shiftcast plan` command, so it runs with the project's venv
+bench: $(BENCH_VENV)/.bench $(VENV)/.runtime
 	$(BENCH_VENV)/bin/python bench/bench_erlang.py
 	$(BENCH_VENV)/bin/python bench/bench_simulate.py
 	$(BENCH_VENV)/bin/python bench/bench_roster.py
+	$(BENCH_VENV)/bin/python bench/bench_forecast.py
+	$(BIN)/python bench/bench_plan.py
 
 $(VENV)/.lab: $(VENV)/.dev requirements-lab.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt

@@ -1,18 +1,23 @@
 """The one writer for results: a folder written atomically, with export-safe cells.
 
 :func:`write_folder` writes every file into a hidden temporary folder beside the target
-and only then swaps it into place, so a failed or killed run never leaves half a result
-and never destroys the previous good one. CSV and Excel cells that start with ``=``,
-``+``, ``-``, ``@`` (or a tab or carriage return) are prefixed with ``'`` so that a
-spreadsheet shows them as text instead of running them as formulas.
+and only then swaps it into place in one atomic step, so a failed or killed run never
+leaves half a result and never destroys the previous good one. CSV and Excel cells that
+start with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) are prefixed with ``'``
+so that a spreadsheet shows them as text instead of running them as formulas.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import glob
 import io
 import json
 import os
+import re
 import shutil
+import socket
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -85,27 +90,73 @@ def _write_one(path: Path, content: Any) -> None:
         raise TypeError(f"cannot write {type(content).__name__} to {path.name}")
 
 
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    system or file system cannot, so the caller falls back to two renames."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError, TypeError):
+        return False
+    at_cwd, exchange = -100, 2  # AT_FDCWD, RENAME_EXCHANGE from <fcntl.h> and <stdio.h>
+    if renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(first))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _remove_stale(out_dir: Path) -> None:
+    """Delete the hidden staging folders of ``out_dir`` left by runs of this host that died
+    (killed mid-write); a live run's folders are left alone."""
+    pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.(?:tmp|old)-(?P<host>.+)-(?P<pid>\d+)-[0-9a-f]{{8}}")
+    for path in out_dir.parent.glob(f".{glob.escape(out_dir.name)}.*-*"):
+        match = pattern.fullmatch(path.name)
+        if match and match["host"] == socket.gethostname() and not _alive(int(match["pid"])):
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def write_folder(out_dir: str | Path, files: Mapping[str, Any]) -> Path:
     """Write ``files`` (name -> DataFrame, dict of sheets for .xlsx, dict for .json, str or
     bytes) as the folder ``out_dir``, replacing any previous folder only once all are written.
+
+    Files go to a hidden staging folder beside ``out_dir`` (``.NAME.tmp-HOST-PID-TOKEN``),
+    are flushed to disk, and the staging folder then takes ``out_dir``'s place in one
+    atomic exchange (on Linux; elsewhere two renames), so ``out_dir`` is at every instant
+    either the whole previous folder or the whole new one. Staging folders of killed runs
+    are removed by the next write to the same ``out_dir``.
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"--out {out_dir} is a file, not a folder; choose a folder path")
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
-    token = uuid.uuid4().hex[:8]
-    staging = parent / f".{out_dir.name}.tmp-{token}"
+    _remove_stale(out_dir)
+    tag = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging = parent / f".{out_dir.name}.tmp-{tag}"
     staging.mkdir()
     try:
         for name, content in files.items():
             _write_one(staging / name, content)
             with open(staging / name, "rb") as handle:
                 os.fsync(handle.fileno())
+        if out_dir.exists() and _exchange(staging, out_dir):
+            shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous folder
+            return out_dir
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    retired = parent / f".{out_dir.name}.old-{token}"
+    retired = parent / f".{out_dir.name}.old-{tag}"
     if out_dir.exists():
         os.rename(out_dir, retired)
     try:

@@ -1,9 +1,20 @@
-"""The whole plan as one run: forecast and staff every queue, then shifts and roster.
+"""The whole plan as one run: forecast, staff and plan shifts for every queue, then the roster.
 
-:func:`run_plan` forecasts and staffs each queue as an independent task, in this process,
-in local worker processes (``workers``) or on a Dask cluster (``dask_scheduler``), and
-then plans one week of shifts for all queues together and, given named agents, the
-roster. A queue that fails is recorded with its error while the other queues complete.
+:func:`run_plan` runs each queue as an independent task, :func:`plan_queue`: forecast,
+requirements and that queue's own week of shifts. Tasks run in this process, in local
+worker processes (``workers``) or on a Dask cluster (``dask_scheduler``; its workers need
+this package installed at the same version). A queue that fails is recorded with its
+error while the other queues complete.
+
+Planning shifts queue by queue is exact, not a heuristic: the shift plan's MILP couples
+queues only through ``shifts.max_agents`` (agents on duty at once, all queues). When the
+queues' own plans together stay within that cap, they are the joint plan (each within
+``shifts.mip_rel_gap`` of its optimum, so the sum is too), at a fraction of the joint
+solve's time (the sample desk's 4 queues: 3 s instead of 30 s; 50 queues: the joint MILP
+found no solution within 60 s), and in parallel. Each queue's solve has its own
+``shifts.time_limit_seconds``. When the plans together break the cap, the joint plan is
+solved here instead. The roster of named agents spans queues (skills) and always runs here, after the plans.
+
 :func:`plan_files` turns a run into the files of a run folder, which the caller writes
 atomically with :func:`shiftcast.output.write_folder`; :func:`load_plan` reads a run
 folder back (the dashboard starts from one).
@@ -13,8 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -33,17 +47,24 @@ from staffing.requirements import requirements as staff
 from staffing.roster import Roster, assign_roster
 from staffing.shiftplan import ShiftPlan, plan_shifts
 
-__all__ = ["PlanRun", "load_plan", "plan_files", "run_plan"]
+__all__ = ["LoadedPlan", "PlanRun", "QueuePlan", "load_plan", "plan_files", "plan_queue", "run_plan"]
 
 SHIFT_PLAN, ROSTER = "shift plan", "roster"  # failure keys beside the queue names
+# imported once by the fork server local workers start from; the models import statsmodels lazily
+_PRELOAD = ("shiftcast.pipeline", "statsmodels.tsa.exponential_smoothing.ets", "statsmodels.tsa.statespace.sarimax",
+            "statsmodels.tsa.seasonal")
+WORKBOOK_MAX_ROWS = 25_000  # plan.xlsx is left out above this many rows (openpyxl: ~20 s per 50 queues' 90k rows)
 
 
 @dataclass(frozen=True)
 class PlanRun:
     """Everything one plan run produced.
 
-    ``failures`` maps a queue (or ``"shift plan"``, ``"roster"``) to its error message;
-    ``seconds`` maps each stage and ``queue:NAME`` to wall-clock seconds.
+    ``failures`` maps a queue, ``"shift plan"``, ``"shift plan (QUEUE)"`` or ``"roster"``
+    to its error message. ``seconds``: wall-clock seconds of this process's stages
+    (``queues``: all queue tasks, in parallel; ``shift_plan``: combining the queues'
+    plans, or the joint solve; ``roster``). ``queue_seconds``: per queue, its task's
+    ``QueuePlan.seconds`` (in a worker).
     """
 
     history: pd.DataFrame
@@ -54,36 +75,102 @@ class PlanRun:
     roster: Roster | None
     failures: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    queue_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QueuePlan:
+    """One queue's task result: forecast, Frame B requirements, its own week of shifts
+    (None, with ``shift_error``, when that failed) and ``seconds``: wall-clock seconds of
+    ``forecast_and_staff`` and ``shift_plan``, and ``cpu``, the task's CPU seconds (less
+    than the wall time when the worker waited for a busy core)."""
+
+    forecast: ForecastResult
+    requirements: pd.DataFrame
+    shift_plan: ShiftPlan | None
+    shift_error: str | None
+    seconds: dict[str, float]
 
 
 def plan_queue(history: pd.DataFrame, config: Config, horizon: pd.Timedelta, events: pd.DataFrame | None,
-               start: pd.Timestamp | None) -> tuple[ForecastResult, pd.DataFrame, float]:
-    """Forecast and staff one queue's history: the unit of work a worker runs (picklable)."""
-    began = time.perf_counter()
+               start: pd.Timestamp | None, shifts: bool = True) -> QueuePlan:
+    """Forecast, staff and (with ``shifts``) plan the shifts of one queue's Frame A
+    ``history``: the unit of work a worker runs (module-level, so it pickles). Forecast
+    errors raise; a shift plan error is returned in ``shift_error`` (the forecast and
+    requirements still count)."""
+    began, cpu = time.perf_counter(), time.process_time()
     result = forecast_queues(history, horizon=horizon, config=config, events=events, start=start)
     minutes = interval_minutes(history, config.site.interval_minutes)
     table = staff(result.forecast, config, interval_seconds=minutes * 60)
-    return result, table, time.perf_counter() - began
+    staffed = time.perf_counter()
+    plan = error = None
+    try:
+        plan = plan_shifts(table, config) if shifts else None
+    except Exception as problem:  # noqa: BLE001 - the forecast and requirements still count
+        error = _message(problem)
+    seconds = {"forecast_and_staff": round(staffed - began, 3), "shift_plan": round(time.perf_counter() - staffed, 3),
+               "cpu": round(time.process_time() - cpu, 3)}
+    return QueuePlan(result, table, plan, error, seconds)
+
+
+def _connect(address: str):
+    """A Dask ``Client`` for the scheduler at ``address``; InputError when it cannot be reached.
+
+    A plain TCP address is probed first, so a wrong one fails at once instead of after
+    Dask's connect retries (``distributed.comm.timeouts.connect``, 30 s by default)."""
+    try:
+        from distributed import Client
+        from distributed.comm import parse_address
+        from distributed.comm.addressing import parse_host_port
+    except ImportError as error:
+        raise InputError(f"--dask-scheduler needs dask.distributed ({error}); "
+                         f"pip install -r requirements.txt") from None
+    try:
+        scheme, location = parse_address(address)
+        if scheme == "tcp":
+            socket.create_connection(parse_host_port(location), timeout=10).close()
+        return Client(address, set_as_default=False)
+    except (OSError, ValueError, TimeoutError) as error:
+        raise InputError(f"--dask-scheduler {address}: cannot connect ({error}); "
+                         f"give a running scheduler's address, e.g. tcp://10.0.0.5:8786") from None
 
 
 @contextmanager
-def _executor(workers: int, dask_scheduler: str | None) -> Iterator[Executor | None]:
-    """A Dask cluster's executor, a local process pool, or None (run in this process)."""
-    if dask_scheduler:
-        from distributed import Client
+def _executor(workers: int, dask_scheduler: str | None, tasks: int) -> Iterator[Executor | None]:
+    """A Dask cluster's executor, a local process pool, or None (run in this process).
 
-        try:
-            client = Client(dask_scheduler, timeout=20)
-        except (OSError, TimeoutError) as error:
-            raise InputError(f"--dask-scheduler {dask_scheduler}: cannot connect ({error}); "
-                             f"check the address, e.g. tcp://127.0.0.1:8786") from None
-        with client:
+    Local workers start from a fork server (not a fork of this process, whose threads,
+    such as a progress bar's, may hold locks) that has imported the pipeline once, and end
+    when this process does, even when it is killed."""
+    if dask_scheduler:
+        with _connect(dask_scheduler) as client:
             yield client.get_executor()
-    elif workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+    elif workers > 1 and tasks > 1:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if context.get_start_method() == "forkserver":
+            context.set_forkserver_preload(list(_PRELOAD))
+        pool = ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=context,
+                                   initializer=_end_with_parent)
+        try:
             yield pool
+        finally:  # on an error or Ctrl-C, do not start the queues still waiting
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         yield None
+
+
+def _end_with_parent() -> None:
+    """Worker initializer: exit as soon as the process that started the pool is gone. A
+    killed parent leaves its workers blocked on the task queue forever otherwise (they
+    hold its write end themselves)."""
+    parent = multiprocessing.parent_process()
+
+    def watch() -> None:
+        parent.join()  # returns when the parent's end of the start-up pipe closes
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def _message(error: BaseException) -> str:
@@ -96,71 +183,123 @@ def _concat(results: list[ForecastResult]) -> ForecastResult:
                              for name in fields})
 
 
+def _combine(plans: list[ShiftPlan]) -> ShiftPlan:
+    """One plan from the queues' own plans of the same week (figures as ``plan_shifts``
+    computes them; ``gap``: the largest, a bound on the sum's; ``solve_seconds``: summed)."""
+    shifts = pd.concat([p.shifts for p in plans], ignore_index=True)
+    shifts = shifts.sort_values(["start", "queue", "shift_id"], kind="stable").reset_index(drop=True)
+    coverage = pd.concat([p.coverage for p in plans], ignore_index=True)
+    hours = plans[0].interval_minutes / 60
+    return ShiftPlan(
+        shifts=shifts, coverage=coverage, week_start=plans[0].week_start, interval_minutes=plans[0].interval_minutes,
+        plan_to=plans[0].plan_to, cost=float(shifts["cost"].sum()),
+        paid_agent_hours=float((shifts["agents"] * shifts["paid_hours"]).sum()),
+        required_agent_hours=float(coverage["required"].sum() * hours),
+        shortfall_agent_hours=float(coverage["shortfall"].sum() * hours),
+        over_coverage_agent_hours=float(coverage["gap"].clip(lower=0).sum() * hours),
+        service_level={queue: level for p in plans for queue, level in p.service_level.items()},
+        status="optimal" if all(p.status == "optimal" for p in plans) else "feasible",
+        gap=max(p.gap for p in plans), solve_seconds=sum(p.solve_seconds for p in plans),
+    )
+
+
+def _within_cap(plans: list[ShiftPlan], max_agents: int) -> bool:
+    """True when the plans share one week and never have more than ``max_agents`` on duty at once."""
+    if len({p.week_start for p in plans}) > 1:
+        return False
+    coverage = pd.concat([p.coverage for p in plans], ignore_index=True)
+    on_duty = (coverage["planned"] + coverage["on_break"]).groupby(coverage["interval_start"]).sum()
+    return bool((on_duty <= max_agents).all())
+
+
+def _shift_plan(plans: dict[str, ShiftPlan], requirements: pd.DataFrame, config: Config,
+                failures: dict[str, str]) -> ShiftPlan | None:
+    """The queues' own plans combined, or, when they break ``max_agents`` together, the joint plan."""
+    if not plans:
+        return None
+    ordered = [plans[queue] for queue in sorted(plans)]
+    if _within_cap(ordered, config.shifts.max_agents):
+        return _combine(ordered)
+    try:
+        return plan_shifts(requirements[requirements["queue"].isin(plans)], config)
+    except Exception as error:  # noqa: BLE001 - the forecasts and requirements are still written
+        failures[SHIFT_PLAN] = _message(error)
+        return None
+
+
 def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, events: pd.DataFrame | None = None,
              agents: pd.DataFrame | None = None, start: pd.Timestamp | None = None, workers: int = 1,
-             dask_scheduler: str | None = None, progress: Callable[[str], None] | None = None) -> PlanRun:
+             dask_scheduler: str | None = None, progress: Callable[[str], None] | None = None,
+             shifts: bool = True) -> PlanRun:
     """Forecast, staff, plan shifts and roster a validated Frame A ``history``.
 
     Queues run in parallel on ``workers`` local processes, or on the Dask scheduler at
     ``dask_scheduler``; ``progress(queue)`` is called as each queue finishes. ``agents``:
-    a validated agents table for the roster (none: no roster).
+    a validated agents table for the roster (none: no roster). ``shifts=False``: forecast
+    and staff only (no shift plan, no roster; about half of a queue's work with the
+    sample's shift rules). Raises InputError when every queue fails; otherwise failures
+    are in ``PlanRun.failures``.
     """
-    queues = sorted(history["queue"].unique())
-    results: dict[str, tuple[ForecastResult, pd.DataFrame]] = {}
+    parts = dict(tuple(history.groupby("queue", sort=True)))
+    queues = sorted(parts)
+    results: dict[str, QueuePlan] = {}
     failures: dict[str, str] = {}
     seconds: dict[str, float] = {}
     began = time.perf_counter()
-    with _executor(workers, dask_scheduler) as pool:
-        tasks = [(queue, history[history["queue"] == queue], config, horizon, events, start) for queue in queues]
+    with _executor(workers, dask_scheduler, len(queues)) as pool:
+        arguments = {queue: (parts[queue], config, horizon, events, start, shifts) for queue in queues}
         if pool is None:
-            outcomes = ((task[0], _try(plan_queue, *task[1:])) for task in tasks)
+            outcomes = ((queue, _run(plan_queue, *arguments[queue])) for queue in queues)
         else:
-            futures = {pool.submit(plan_queue, *task[1:]): task[0] for task in tasks}
-            outcomes = ((futures[f], _outcome(f)) for f in as_completed(futures))
+            futures = {pool.submit(plan_queue, *arguments[queue]): queue for queue in queues}
+            outcomes = ((futures[future], _outcome(future)) for future in as_completed(futures))
         for queue, (value, error) in outcomes:
             if error is None:
-                result, table, spent = value
-                results[queue] = (result, table)
-                seconds[f"queue:{queue}"] = round(spent, 3)
+                results[queue] = value
             else:
                 failures[queue] = error
             if progress is not None:
                 progress(queue)
-    seconds["forecast_and_staff"] = round(time.perf_counter() - began, 3)
+    seconds["queues"] = round(time.perf_counter() - began, 3)
+    failures = {queue: failures[queue] for queue in queues if queue in failures}  # in name order, not finish order
     if not results:
-        raise InputError("every queue failed: " + "; ".join(f"{q}: {m}" for q, m in failures.items()))
-    done = [q for q in queues if q in results]
-    forecast = _concat([results[q][0] for q in done])
-    table = pd.concat([results[q][1] for q in done], ignore_index=True)
+        shown = "; ".join(f"{queue}: {message}" for queue, message in list(failures.items())[:3])
+        more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
+        raise InputError(f"every queue failed: {shown}{more}")
+    done = [queue for queue in queues if queue in results]
+    forecast = _concat([results[queue].forecast for queue in done])
+    table = pd.concat([results[queue].requirements for queue in done], ignore_index=True)
+    for queue in done:
+        if results[queue].shift_error is not None:
+            failures[f"{SHIFT_PLAN} ({queue})"] = results[queue].shift_error
 
-    shift_plan = roster = None
     began = time.perf_counter()
-    try:
-        shift_plan = plan_shifts(table, config)
-    except InputError as error:
-        failures[SHIFT_PLAN] = str(error)
+    plans = {queue: results[queue].shift_plan for queue in done if results[queue].shift_plan is not None}
+    shift_plan = _shift_plan(plans, table, config, failures)
     seconds["shift_plan"] = round(time.perf_counter() - began, 3)
+    roster = None
     if shift_plan is not None and agents is not None:
         began = time.perf_counter()
         try:
             roster = assign_roster(shift_plan, agents, config)
-        except InputError as error:
-            failures[ROSTER] = str(error)
+        except Exception as error:  # noqa: BLE001 - the plan is still written
+            failures[ROSTER] = _message(error)
         seconds["roster"] = round(time.perf_counter() - began, 3)
-    return PlanRun(history, config, forecast, table, shift_plan, roster, failures, seconds)
+    return PlanRun(history, config, forecast, table, shift_plan, roster, failures, seconds,
+                   {queue: results[queue].seconds for queue in done})
 
 
-def _try(function, *args):
+def _run(function, *args):
     try:
         return function(*args), None
-    except Exception as error:  # one queue's failure must not stop the others
+    except Exception as error:  # noqa: BLE001 - one queue's failure must not stop the others
         return None, _message(error)
 
 
 def _outcome(future):
     try:
         return future.result(), None
-    except Exception as error:  # raised in the worker: recorded per queue
+    except Exception as error:  # noqa: BLE001 - raised in the worker: recorded per queue
         return None, _message(error)
 
 
@@ -177,8 +316,8 @@ def _sha256(path: Path | None) -> str | None:
     return digest.hexdigest()
 
 
-def _versions() -> dict[str, str]:
-    names = ("shiftcast", "numpy", "pandas", "scipy", "statsmodels", "holidays", "plotly")
+def _versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    names = ("shiftcast", "numpy", "pandas", "scipy", "statsmodels", "holidays", "plotly", "threadpoolctl", *extra)
     found = {"python": platform.python_version()}
     for name in names:
         try:
@@ -188,24 +327,53 @@ def _versions() -> dict[str, str]:
     return found
 
 
+def _tables(run: PlanRun) -> dict[str, pd.DataFrame]:
+    tables = {"forecast": run.forecast.forecast, "requirements": run.requirements,
+              "backtest": run.forecast.backtest, "peaks": run.forecast.peaks, "heatmap": run.forecast.heatmap}
+    if run.shift_plan is not None:
+        tables |= {"shifts": run.shift_plan.shifts, "coverage": run.shift_plan.coverage}
+    if run.roster is not None:
+        tables |= {"roster": run.roster.roster, "unassigned": run.roster.unassigned,
+                   "agent_summary": run.roster.agents}
+    return tables
+
+
+def _workbook_rows(run: PlanRun) -> int:
+    return sum(len(table) for name, table in _tables(run).items() if name != "heatmap")
+
+
 def run_record(run: PlanRun, *, inputs: dict[str, str | Path | None], horizon: str, workers: int,
-               dask_scheduler: str | None, notes: tuple[str, ...] = ()) -> dict:
-    """``run.json``: inputs and their hashes, settings, versions, timings, choices, failures."""
-    chosen = run.forecast.backtest[run.forecast.backtest["chosen"]]
+               dask_scheduler: str | None, notes: tuple[str, ...] = (),
+               seconds: dict[str, float] | None = None) -> dict:
+    """``run.json``: inputs (absolute paths) and their sha256, settings, versions, seconds per
+    stage (``run.seconds`` plus the caller's ``seconds``, e.g. reading), per queue the
+    chosen model, its backtest error and seconds (or its error), failures and notes."""
+    chosen = run.forecast.backtest[run.forecast.backtest["chosen"]].set_index("queue")
+    queues = {}
+    for queue in sorted(run.history["queue"].unique()):
+        if queue in chosen.index:
+            row = chosen.loc[queue]
+            queues[queue] = {"model": row["model"], "wmape": round(float(row["wmape"]), 4),
+                             "coverage_p10_p90": round(float(row["coverage_p10_p90"]), 3),
+                             "seconds": run.queue_seconds.get(queue, {})}
+        else:
+            queues[queue] = {"model": None, "error": run.failures.get(queue)}
+    notes = list(notes)
+    if _workbook_rows(run) > WORKBOOK_MAX_ROWS:
+        notes.append(f"plan.xlsx left out: {_workbook_rows(run):,} rows (over {WORKBOOK_MAX_ROWS:,}); "
+                     f"the same tables are in the CSV files")
     record = {
-        "inputs": {name: {"path": None if path is None else str(path), "sha256": _sha256(path)}
+        "inputs": {name: {"path": None if path is None else str(Path(path).resolve()), "sha256": _sha256(path)}
                    for name, path in inputs.items()},
         "horizon": horizon,
         "workers": workers,
         "dask_scheduler": dask_scheduler,
         "settings": run.config.model_dump(mode="json"),
-        "versions": _versions(),
-        "seconds": run.seconds,
-        "queues": {row.queue: {"model": row.model, "wmape": round(float(row.wmape), 4),
-                               "coverage_p10_p90": round(float(row.coverage_p10_p90), 3)}
-                   for row in chosen.itertuples()},
+        "versions": _versions(("dask", "distributed") if dask_scheduler else ()),
+        "seconds": {**run.seconds, **(seconds or {})},
+        "queues": queues,
         "failures": run.failures,
-        "notes": list(notes),
+        "notes": notes,
     }
     if run.shift_plan is not None:
         record["shift_plan"] = run.shift_plan.summary()
@@ -215,16 +383,12 @@ def run_record(run: PlanRun, *, inputs: dict[str, str | Path | None], horizon: s
 
 
 def plan_files(run: PlanRun, record: dict, report_html: str) -> dict[str, object]:
-    """The run folder's files: name -> table, workbook sheets, record or text."""
-    tables = {"forecast": run.forecast.forecast, "requirements": run.requirements,
-              "backtest": run.forecast.backtest, "peaks": run.forecast.peaks, "heatmap": run.forecast.heatmap}
-    if run.shift_plan is not None:
-        tables |= {"shifts": run.shift_plan.shifts, "coverage": run.shift_plan.coverage}
-    if run.roster is not None:
-        tables |= {"roster": run.roster.roster, "unassigned": run.roster.unassigned,
-                   "agent_summary": run.roster.agents}
+    """The run folder's files: name -> table, workbook sheets, record or text. The workbook
+    ``plan.xlsx`` is left out above ``WORKBOOK_MAX_ROWS`` rows (``run_record`` notes it)."""
+    tables = _tables(run)
     files: dict[str, object] = {f"{name}.csv": table for name, table in tables.items()}
-    files["plan.xlsx"] = {name: table for name, table in tables.items() if name != "heatmap"}
+    if _workbook_rows(run) <= WORKBOOK_MAX_ROWS:
+        files["plan.xlsx"] = {name: table for name, table in tables.items() if name != "heatmap"}
     files["report.html"] = report_html
     files["run.json"] = record
     return files

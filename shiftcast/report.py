@@ -2,8 +2,13 @@
 
 The page holds a summary table per queue, the shift plan's figures, any failures, and per
 queue the forecast with its band, the weekday x hour peak heatmap, the staffing curve and
-the shift coverage (charts from :mod:`shiftcast.charts`). plotly.js is embedded once, so
-the file opens without a network (no CDN).
+the shift coverage (charts from :mod:`shiftcast.charts`), each in a ``div.chart`` whose
+``data-chart`` is ``KIND-QUEUE``. plotly.js is embedded once, so the file opens without a
+network (no CDN).
+
+Charts are drawn for at most ``chart_queues`` queues, the busiest by forecast contacts: a
+page of 200 queues' charts would be 60 MB, take 40 s to build and stall a browser; the
+page names the queues left out, whose numbers are in the table and the CSV files.
 """
 
 from __future__ import annotations
@@ -49,8 +54,16 @@ def _queue_summary(run) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build_report(run) -> str:
-    """The report page for a :class:`shiftcast.pipeline.PlanRun`, as HTML text."""
+def _charted(run, limit: int) -> list[str]:
+    """The queues to draw: the ``limit`` busiest by forecast contacts, in name order."""
+    totals = run.requirements.groupby("queue", sort=True)["volume"].sum()
+    busiest = totals.sort_values(ascending=False, kind="stable").index[:limit]
+    return sorted(busiest)
+
+
+def build_report(run, *, chart_queues: int = 12) -> str:
+    """The report page for a :class:`shiftcast.pipeline.PlanRun`, as HTML text, with charts
+    for the ``chart_queues`` busiest queues."""
     site = run.config.site
     minutes = interval_minutes(run.requirements, site.interval_minutes)
     parts = [f"<h1>Shiftcast plan: {html.escape(site.name)}</h1>",
@@ -75,7 +88,8 @@ def build_report(run) -> str:
 
     figures: list[tuple[str, object]] = []
     heatmap = run.forecast.heatmap
-    for queue in sorted(run.requirements["queue"].unique()):
+    charted = _charted(run, chart_queues)
+    for queue in charted:
         figures.append((f"forecast-{queue}", charts.forecast_figure(run.history, run.forecast.forecast, queue,
                                                                     interval_minutes=minutes)))
         table = heatmap[heatmap["queue"] == queue].pivot(index="weekday", columns="hour", values="volume_per_hour")
@@ -83,9 +97,14 @@ def build_report(run) -> str:
         figures.append((f"heatmap-{queue}", charts.heatmap_figure(
             table, title=f"Forecast contacts per hour by weekday: {queue}", value_label="contacts / hour")))
         figures.append((f"staffing-{queue}", charts.staffing_figure(run.requirements, queue)))
-        if run.shift_plan is not None:
+        if run.shift_plan is not None and queue in run.shift_plan.service_level:
             figures.append((f"coverage-{queue}", charts.coverage_figure(run.shift_plan.coverage, queue)))
     parts.append("<h2>Charts</h2>")
+    left_out = sorted(set(run.requirements["queue"]) - set(charted))
+    if left_out:
+        parts.append(f"<p class='left-out'>Charts for the {len(charted)} busiest of {len(charted) + len(left_out)} "
+                     f"queues; left out: {html.escape(', '.join(left_out))}. Their numbers are in the tables "
+                     f"above and in forecast.csv, requirements.csv and coverage.csv.</p>")
     for i, (name, figure) in enumerate(figures):
         body = pio.to_html(figure, full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False})
         parts.append(f"<div class='chart' data-chart='{html.escape(name)}'>{body}</div>")

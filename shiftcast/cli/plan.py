@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -21,6 +22,7 @@ from shiftcast.report import build_report
 from shiftcast.schema import validate_agents
 
 Opt = typer.Option
+SHOWN_QUEUES = 20  # queues listed on stderr; all are in run.json
 
 
 def command(
@@ -29,10 +31,14 @@ def command(
     config: opts.ConfigOpt = None,
     agents: Annotated[Optional[Path], Opt(help="agents.csv: named agents to roster onto the plan.")] = None,
     events: opts.EventsOpt = None,
-    horizon: Annotated[Optional[str], Opt(help="How far ahead, e.g. 14D (default: [forecast] horizon_days).")] = None,
+    horizon: Annotated[Optional[str], Opt(help="How far ahead, at least 7D (the shift plan's week), e.g. 14D "
+                                               "(default: [forecast] horizon_days).")] = None,
     workers: Annotated[Optional[int], Opt(help="Worker processes for the queues (default: all cores).")] = None,
-    dask_scheduler: Annotated[Optional[str], Opt(help="Run the queues on this Dask scheduler, e.g. "
-                                                      "tcp://10.0.0.5:8786.")] = None,
+    dask_scheduler: Annotated[Optional[str], Opt(help="Run the queues on this Dask scheduler instead, e.g. "
+                                                      "tcp://10.0.0.5:8786 (its workers need shiftcast "
+                                                      "installed).")] = None,
+    no_shifts: Annotated[bool, Opt("--no-shifts", help="Forecast and staff only: no shift plan and no "
+                                                      "roster (about half the time).")] = False,
     interval: opts.IntervalOpt = None,
     query: opts.QueryOpt = None,
     shape: opts.ShapeOpt = "auto",
@@ -41,32 +47,56 @@ def command(
     queue_col: opts.QueueOpt = None,
     aht_col: opts.AhtOpt = None,
 ) -> None:
-    """Forecast, staff, plan shifts and roster every queue; write one run folder with report.html."""
+    """Forecast, staff, plan shifts and roster every queue; write one run folder with report.html.
+
+    Exit 0 when every queue and stage succeeded, 1 when some failed (named on stderr and
+    in run.json; the folder is still written), 2 on bad input (nothing written).
+    """
+    began = time.perf_counter()
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise InputError(f"--workers must be >= 1; got {workers}")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file, not a folder; choose a folder path")
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=None,
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, None, None))
     settings = loaded.config
     text = horizon or f"{settings.forecast.horizon_days}D"
     delta = pd.Timedelta(seconds=duration_seconds(text, option="--horizon"))
+    if delta < pd.Timedelta(days=7):
+        raise InputError(f"--horizon must be at least 7D: the shift plan covers a week; got {text!r}")
+    if no_shifts and agents is not None:
+        raise InputError("--agents needs the shift plan; drop --no-shifts or --agents")
     staff = validate_agents(read_table(agents), source=str(agents)) if agents is not None else None
+    seconds = {"read": round(time.perf_counter() - began, 3)}
 
     console = Console(stderr=True, soft_wrap=True)
     queues = loaded.history["queue"].nunique()
     with opts.progress_bar(console) as bar:
-        task = bar.add_task("forecast and staff", total=queues)
+        task = bar.add_task("forecast and staff" if no_shifts else "forecast, staff and plan shifts", total=queues)
         run = run_plan(loaded.history, settings, horizon=delta, events=loaded.events, agents=staff,
-                       workers=workers, dask_scheduler=dask_scheduler,
+                       workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
                        progress=lambda queue: bar.update(task, advance=1, description=queue))
+    stage = time.perf_counter()
+    report = build_report(run)
+    seconds["report"] = round(time.perf_counter() - stage, 3)
     record = run_record(run, inputs={"history": history if "://" not in history else None, "config": config,
                                      "agents": agents, "events": events},
-                        horizon=text, workers=workers, dask_scheduler=dask_scheduler, notes=loaded.notes)
-    write_folder(out, plan_files(run, record, build_report(run)))
+                        horizon=text, workers=workers, dask_scheduler=dask_scheduler,
+                        notes=(*loaded.notes, *(["--no-shifts: no shift plan and no roster"] if no_shifts else [])),
+                        seconds=seconds)
+    try:
+        write_folder(out, plan_files(run, record, report))
+    except OSError as error:
+        raise InputError(f"--out {out}: cannot write the run folder ({error}); the previous one is unchanged; "
+                         f"free space or choose another folder") from None
 
-    for queue, facts in record["queues"].items():
+    done = [(queue, facts) for queue, facts in record["queues"].items() if facts["model"] is not None]
+    for queue, facts in done[:SHOWN_QUEUES]:
         console.print(f"{queue}: {facts['model']} (backtest wMAPE {facts['wmape']:.3f})", markup=False)
+    if len(done) > SHOWN_QUEUES:
+        console.print(f"... and {len(done) - SHOWN_QUEUES} more queues (run.json)", markup=False)
     if run.shift_plan is not None:
         plan = run.shift_plan
         console.print(f"shift plan: {int(plan.shifts['agents'].sum()):,} shifts, {plan.paid_agent_hours:,.0f} paid "
@@ -75,7 +105,7 @@ def command(
         facts = run.roster.summary()
         console.print(f"roster: {facts['shifts_assigned']:,} shifts to {facts['agents']} agents, "
                       f"{facts['shifts_unassigned']:,} unassigned", markup=False)
-    console.print(f"wrote {out}/ (report.html, run.json and the tables) in {sum(v for k, v in run.seconds.items() if ':' not in k):.1f} s",
+    console.print(f"wrote {out}/ (report.html, run.json and the tables) in {time.perf_counter() - began:.1f} s",
                   markup=False)
     for name, message in run.failures.items():
         print(f"shiftcast: {name} failed: {message}", file=sys.stderr)
