@@ -46,7 +46,7 @@ $(PLAN)/run.json: $(SAMPLE) $(CODE) | $(VENV)/.runtime
 run: $(VENV)/.runtime $(PLAN)/run.json
 	@echo "Dashboard: http://localhost:8501  (plan and report: $(PLAN)/report.html)"
 	SHIFTCAST_PLAN=$(PLAN) $(BIN)/python -m streamlit run dashboard.py --server.port 8501 \
-		--server.headless true --browser.gatherUsageStats false
+		--server.headless true --browser.gatherUsageStats false --server.fileWatcherType none
 
 ## test: the whole test suite
 test: $(VENV)/.dev

@@ -173,11 +173,11 @@ def what_if_controls(name: str, settings) -> None:
     """Draw one queue's what-if widgets (keyed "whatif:FIELD:QUEUE") and save their values."""
     values = saved.setdefault(name, {})
 
-    def control(field, widget, label, start_value, *args):
+    def control(field, widget, label, start_value, low, high, step):
         key = f"whatif:{field}:{name}"
-        if key not in st.session_state:
+        if key not in st.session_state:  # the value lives in session state: no value= default
             st.session_state[key] = values.get(field, start_value)
-        values[field] = widget(label, *args, key=key)
+        values[field] = widget(label, min_value=low, max_value=high, step=step, key=key)
 
     control("volume_pct", st.slider, "Volume change %", 0, -30, 100, 5)
     control("aht_pct", st.slider, "Handle time change %", 0, -30, 50, 5)

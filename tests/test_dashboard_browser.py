@@ -28,14 +28,17 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(dashboard_plan):
+def server(dashboard_plan, tmp_path_factory):
+    """(url, path of the server's log) of `streamlit run dashboard.py` on the test plan."""
     port = free_port()
     env = {**os.environ, "SHIFTCAST_PLAN": str(dashboard_plan), "PYTHONPATH": str(ROOT)}
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    output = log.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true", "--server.port",
          str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -45,11 +48,12 @@ def server(dashboard_plan):
             except OSError:
                 time.sleep(0.5)
         else:
-            pytest.fail("streamlit did not start: " + (process.stdout.read() if process.poll() is not None else ""))
-        yield url
+            pytest.fail("streamlit did not start: " + log.read_text())
+        yield url, log
     finally:
         process.terminate()
         process.wait(timeout=20)
+        output.close()
 
 
 def chart_titles(page) -> list[str]:
@@ -57,13 +61,14 @@ def chart_titles(page) -> list[str]:
 
 
 def test_every_page_renders_its_charts_without_errors(server, tmp_path):
+    url, log = server
     executable = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(server)
+        page.goto(url)
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
         for tab, titles in TABS.items():
             page.get_by_role("tab", name=tab).click()
@@ -93,3 +98,8 @@ def test_every_page_renders_its_charts_without_errors(server, tmp_path):
         browser.close()
     assert sorted(p.name for p in tmp_path.glob("*.png")) == ["export.png", "forecast.png", "roster.png",
                                                                "staffing.png", "what_if.png"]
+    # nothing went wrong where the page does not show it: the server logged its banner and nothing else
+    # (Streamlit logs a widget misuse as a stack, not on the page)
+    banner = ("You can now view your Streamlit app", "URL: ", "Uvicorn server started on")
+    assert [line for line in log.read_text().splitlines()
+            if line.strip() and not any(text in line for text in banner)] == []
