@@ -14,6 +14,7 @@ import errno
 import glob
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from shiftcast.errors import InputError
 
@@ -44,10 +46,13 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """Excel has no time zones: write local wall-clock times and name the zone in the header."""
+    """Excel has no time zones: write local wall-clock times and name the zone in the header.
+    Control characters, which a workbook cannot hold, are dropped from text cells."""
     ready = neutralise(frame)
     for column in ready.columns:
         dtype = ready[column].dtype
+        if dtype == object or pd.api.types.is_string_dtype(dtype):
+            ready[column] = ready[column].map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
         if isinstance(dtype, pd.DatetimeTZDtype):
             ready[column] = ready[column].dt.tz_localize(None)
             ready = ready.rename(columns={column: f"{column} ({dtype.tz})"})
@@ -72,6 +77,17 @@ def csv_text(frame: pd.DataFrame) -> str:
     return safe.to_csv(index=False)
 
 
+def _strict_json(value: Any) -> Any:
+    """``value`` with NaN and infinite floats as None (null), so any JSON parser reads the file."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {key: _strict_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict_json(item) for item in value]
+    return value
+
+
 def _write_one(path: Path, content: Any) -> None:
     if isinstance(content, pd.DataFrame):
         if path.suffix == ".parquet":
@@ -81,7 +97,8 @@ def _write_one(path: Path, content: Any) -> None:
     elif isinstance(content, Mapping) and path.suffix == ".xlsx":
         path.write_bytes(excel_bytes(content))
     elif isinstance(content, Mapping):
-        path.write_text(json.dumps(content, indent=2, default=str) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(_strict_json(content), indent=2, default=str, allow_nan=False) + "\n",
+                        encoding="utf-8")
     elif isinstance(content, bytes):
         path.write_bytes(content)
     elif isinstance(content, str):
@@ -117,13 +134,18 @@ def _alive(pid: int) -> bool:
 
 
 def _remove_stale(out_dir: Path) -> None:
-    """Delete the hidden staging folders of ``out_dir`` left by runs of this host that died
-    (killed mid-write); a live run's folders are left alone."""
-    pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.(?:tmp|old)-(?P<host>.+)-(?P<pid>\d+)-[0-9a-f]{{8}}")
-    for path in out_dir.parent.glob(f".{glob.escape(out_dir.name)}.*-*"):
+    """Tidy up after runs of this host that died while writing ``out_dir`` (a live run's
+    folders are left alone): a run killed between the two renames of the fallback left the
+    previous folder as ``.NAME.old-...`` and no ``out_dir``, so that folder is put back;
+    every other staging folder is deleted."""
+    pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.(?P<kind>tmp|old)-(?P<host>.+)-(?P<pid>\d+)-[0-9a-f]{{8}}")
+    for path in sorted(out_dir.parent.glob(f".{glob.escape(out_dir.name)}.*-*")):
         match = pattern.fullmatch(path.name)
         if match and match["host"] == socket.gethostname() and not _alive(int(match["pid"])):
-            shutil.rmtree(path, ignore_errors=True)
+            if match["kind"] == "old" and not out_dir.exists():
+                os.rename(path, out_dir)
+            else:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def write_folder(out_dir: str | Path, files: Mapping[str, Any]) -> Path:

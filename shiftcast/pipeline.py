@@ -237,9 +237,14 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     ``dask_scheduler``; ``progress(queue)`` is called as each queue finishes. ``agents``:
     a validated agents table for the roster (none: no roster). ``shifts=False``: forecast
     and staff only (no shift plan, no roster; about half of a queue's work with the
-    sample's shift rules). Raises InputError when every queue fails; otherwise failures
-    are in ``PlanRun.failures``.
+    sample's shift rules). Every queue's forecast starts on ``start`` (a local date;
+    default: the day after the latest history of any queue), so that a queue whose
+    export ends earlier (a weekday desk, a late file) plans the same week as the others.
+    Raises InputError when every queue fails; otherwise failures are in
+    ``PlanRun.failures``.
     """
+    if start is None:  # one start for every queue (the day after the latest history), so their plans share a week
+        start = history["interval_start"].max().tz_localize(None).normalize() + pd.Timedelta(days=1)
     parts = dict(tuple(history.groupby("queue", sort=True)))
     queues = sorted(parts)
     results: dict[str, QueuePlan] = {}

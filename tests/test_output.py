@@ -1,6 +1,7 @@
 """The atomic folder writer and formula-safe exports."""
 
 import io
+import json
 
 import openpyxl
 import pandas as pd
@@ -51,3 +52,17 @@ def test_timestamps_keep_their_offset_in_csv_and_their_zone_in_excel():
     assert csv_text(data).splitlines()[1] == "2026-10-25T01:30:00+02:00"
     sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"s": data})))["s"]
     assert sheet.cell(row=1, column=1).value == "interval_start (Europe/Malta)"
+
+
+def test_control_characters_are_dropped_from_excel_cells_and_kept_in_csv():
+    data = pd.DataFrame({"agent": ["Anna\x0bA.", "Bo\x00b"], "hours": [40, 32]})
+    sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"s": data})))["s"]
+    assert [sheet.cell(row=r, column=1).value for r in (2, 3)] == ["AnnaA.", "Bob"]
+    assert "Anna\x0bA." in csv_text(data)
+
+
+def test_json_files_hold_no_nan_or_infinity(tmp_path):
+    write_folder(tmp_path / "run", {"run.json": {"wmape": float("nan"), "gap": float("inf"), "rows": [1.5, float("-inf")]}})
+    text = (tmp_path / "run" / "run.json").read_text()
+    assert json.loads(text) == {"wmape": None, "gap": None, "rows": [1.5, None]}
+    assert "NaN" not in text and "Infinity" not in text

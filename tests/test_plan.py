@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from roster_helpers import daily, frame_b
 from conftest import ROOT, run_cli
 from forecast.ingest import ingest
 from shiftcast.cli import main
-from shiftcast.config import load_config
+from shiftcast.config import config_from_dict, load_config
 from shiftcast.pipeline import SHIFT_PLAN, _shift_plan, load_plan, plan_files, run_plan, run_record
 from shiftcast.report import build_report
 from shiftcast.schema import validate_frame_a, validate_frame_b, validate_frame_c
@@ -437,6 +438,18 @@ def test_queue_plans_combine_into_the_joint_plan_and_the_cap_falls_back_to_it():
     assert on_duty.max() <= 6 and combined.cost == pytest.approx(joint.cost)
     assert combined.shortfall_agent_hours == joint.shortfall_agent_hours > 0
     assert SHIFT_PLAN not in failures
+
+
+def test_queues_whose_histories_end_on_different_days_share_the_forecast_start_and_the_plan():
+    config = config_from_dict(tomllib.loads(CONFIG))
+    chat = make_history(days=35, queues=("chat",), peak=14.0)
+    mail = make_history(days=35, queues=("mail",), peak=6.0, seed=1)
+    mail = mail[mail["interval_start"] < mail["interval_start"].max().normalize() - pd.Timedelta(days=1)]  # ends 2 days early
+    run = run_plan(pd.concat([chat, mail], ignore_index=True), config, horizon=pd.Timedelta(days=7))
+    assert run.failures == {}
+    firsts = run.forecast.forecast.groupby("queue")["interval_start"].min()
+    assert firsts["chat"] == firsts["mail"] == pd.Timestamp("2026-04-06", tz="Europe/Malta")
+    assert run.shift_plan is not None and set(run.shift_plan.coverage["queue"]) == {"chat", "mail"}
 
 
 # ------------------------------------------------------------------ report in a browser

@@ -42,7 +42,7 @@ def test_a_killed_runs_staging_folders_go_and_a_live_or_foreign_ones_stay(tmp_pa
     dead, alive = _dead_pid(), os.getpid()
     leftovers = {
         f".run.tmp-{HOST}-{dead}-0123abcd": False,  # killed mid-write: removed
-        f".run.old-{HOST}-{dead}-89abcdef": False,  # killed between the two renames (no renameat2): removed
+        f".run.old-{HOST}-{dead}-89abcdef": False,  # killed between the two renames (no renameat2): put back, then replaced
         f".run.tmp-{HOST}-{alive}-0123abcd": True,  # a run still writing: kept
         f".run.tmp-another-host-{dead}-0123abcd": True,  # another machine's (shared folder): kept
         f".runner.tmp-{HOST}-{dead}-0123abcd": True,  # another target's: kept
@@ -53,3 +53,13 @@ def test_a_killed_runs_staging_folders_go_and_a_live_or_foreign_ones_stay(tmp_pa
         (tmp_path / name / "forecast.csv").write_text("half")
     write_folder(tmp_path / "run", {"a.txt": "x"})
     assert {p.name for p in tmp_path.iterdir()} == {"run"} | {name for name, kept in leftovers.items() if kept}
+
+
+def test_a_run_killed_between_the_two_renames_gets_its_previous_folder_back(tmp_path):
+    retired = tmp_path / f".run.old-{HOST}-{_dead_pid()}-89abcdef"  # the previous result, moved aside; no run/
+    retired.mkdir()
+    (retired / "forecast.csv").write_text("previous")
+    with pytest.raises(TypeError):  # the next write fails: the previous result must still be there
+        write_folder(tmp_path / "run", {"a.txt": "x", "bad.bin": object()})
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+    assert (tmp_path / "run" / "forecast.csv").read_text() == "previous"

@@ -1,0 +1,74 @@
+"""``staffing.milp.solve``: the proven optimum of a small covering MILP, and what it reports
+when a step of the LP-restricted search fails (the LP does not finish; the restricted
+MILP finds nothing in its share of the time)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import staffing.milp as milp
+
+
+def _cyclic_cover(slots: int = 5, length: int = 2):
+    """Cover every slot of a cycle of ``slots`` once with shifts of ``length`` slots, one
+    column per start (cost 1) plus a shortfall slack per slot (cost 10). LP optimum
+    slots / length = 2.5; integer optimum 3."""
+    rows = np.concatenate([(start + np.arange(length)) % slots for start in range(slots)])
+    cols = np.repeat(np.arange(slots), length)
+    shifts = sp.csr_array((np.ones(rows.size), (rows, cols)), shape=(slots, slots))
+    matrix = sp.hstack([shifts, sp.identity(slots)]).tocsr()
+    c = np.r_[np.ones(slots), np.full(slots, 10.0)]
+    integer = np.r_[np.ones(slots, bool), np.zeros(slots, bool)]
+    return dict(c=c, integer=integer, lower=np.zeros(2 * slots), upper=np.full(2 * slots, np.inf), matrix=matrix,
+                row_lower=np.ones(slots), row_upper=np.full(slots, np.inf))
+
+
+def _solve(problem, **options):
+    return milp.solve(*problem.values(), time_limit_seconds=options.get("time_limit_seconds", 10.0),
+                      mip_rel_gap=1e-6, time_limit_setting="shifts.time_limit_seconds")
+
+
+def test_the_optimum_is_found_and_proven():
+    solution = _solve(_cyclic_cover())
+    assert solution.objective == 3.0 and solution.status == "optimal"
+    assert solution.bound == pytest.approx(3.0) and solution.gap == pytest.approx(0.0, abs=1e-9)
+    assert np.array_equal(solution.x, np.round(solution.x))
+
+
+def test_without_the_lp_the_full_milp_answers_with_a_finite_gap(monkeypatch):
+    class Unfinished:
+        status, fun, x = 1, None, None
+
+    real = milp._milp
+
+    def without_dual_bound(*args):  # as when HiGHS stops at its time limit before bounding
+        result = real(*args)
+        result.mip_dual_bound = None
+        return result
+
+    monkeypatch.setattr(milp, "_lp", lambda *args: Unfinished())
+    monkeypatch.setattr(milp, "_milp", without_dual_bound)
+    solution = _solve(_cyclic_cover())
+    assert solution.objective == 3.0
+    assert np.isfinite(solution.gap) and 0 <= solution.gap <= 1
+
+
+def test_a_restricted_milp_without_a_solution_in_its_share_gets_the_rest_of_the_time(monkeypatch):
+    calls: list[tuple[int, float]] = []
+    real = milp._milp
+
+    def first_finds_nothing(c, *args):
+        calls.append((c.size, args[-2]))  # columns, and the time limit it was given
+        result = real(c, *args)
+        if len(calls) == 1:
+            result.x = None
+        return result
+
+    monkeypatch.setattr(milp, "_milp", first_finds_nothing)
+    solution = _solve(_cyclic_cover(), time_limit_seconds=8.0)
+    assert solution.objective == 3.0 and solution.status == "optimal"
+    # the restricted MILP with a quarter of the time, again with all the time left, then the
+    # full MILP to prove the LP bound of 2.5 cannot be reached (here the LP uses every column)
+    assert len(calls) == 3 and calls[0][1] <= 0.25 * 8.0 < calls[1][1]
