@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from shiftcast.errors import InputError
 
@@ -34,25 +33,28 @@ __all__ = ["neutralise", "write_folder", "excel_bytes"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _map_text(frame: pd.DataFrame, function) -> pd.DataFrame:
+    """A copy of ``frame`` with ``function`` applied to every string cell of its text columns."""
+    mapped = frame.copy()
+    for column in mapped.columns:
+        if mapped[column].dtype == object or pd.api.types.is_string_dtype(mapped[column].dtype):
+            mapped[column] = mapped[column].map(lambda v: function(v) if isinstance(v, str) else v)
+    return mapped
+
+
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
-            safe[column] = safe[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
-    return safe
+    return _map_text(frame, lambda v: "'" + v if v.startswith(_FORMULA_START) else v)
 
 
 def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """Excel has no time zones: write local wall-clock times and name the zone in the header.
     Control characters, which a workbook cannot hold, are dropped from text cells."""
-    ready = neutralise(frame)
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # here: openpyxl loads only when a workbook is written
+
+    ready = _map_text(neutralise(frame), lambda v: ILLEGAL_CHARACTERS_RE.sub("", v))
     for column in ready.columns:
         dtype = ready[column].dtype
-        if dtype == object or pd.api.types.is_string_dtype(dtype):
-            ready[column] = ready[column].map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
         if isinstance(dtype, pd.DatetimeTZDtype):
             ready[column] = ready[column].dt.tz_localize(None)
             ready = ready.rename(columns={column: f"{column} ({dtype.tz})"})

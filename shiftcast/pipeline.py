@@ -257,7 +257,7 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
             outcomes = ((queue, _run(plan_queue, *arguments[queue])) for queue in queues)
         else:
             futures = {pool.submit(plan_queue, *arguments[queue]): queue for queue in queues}
-            outcomes = ((futures[future], _outcome(future)) for future in as_completed(futures))
+            outcomes = ((futures[future], _run(future.result)) for future in as_completed(futures))
         for queue, (value, error) in outcomes:
             if error is None:
                 results[queue] = value
@@ -295,16 +295,11 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
 
 
 def _run(function, *args):
+    """(``function(*args)``, None), or (None, the error's message): one queue's failure,
+    here or raised in a worker (``_run(future.result)``), must not stop the others."""
     try:
         return function(*args), None
-    except Exception as error:  # noqa: BLE001 - one queue's failure must not stop the others
-        return None, _message(error)
-
-
-def _outcome(future):
-    try:
-        return future.result(), None
-    except Exception as error:  # noqa: BLE001 - raised in the worker: recorded per queue
+    except Exception as error:  # noqa: BLE001 - recorded per queue
         return None, _message(error)
 
 
