@@ -10,8 +10,10 @@ commented sample ``data/shiftcast.toml`` documents every setting.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +31,7 @@ __all__ = [
     "Site",
     "load_config",
     "parse_clock",
+    "queue_table_notes",
 ]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -304,3 +307,25 @@ def load_config(path: str | Path | None) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"{path}: not valid TOML ({error}); fix the syntax") from None
     return config_from_dict(raw, source=str(path))
+
+
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    """``; did you mean 'x'?`` for the nearest candidate (whitespace and case ignored first), or ''."""
+    near = [c for c in candidates if c.strip().casefold() == name.strip().casefold()]
+    near = near or difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
+    return f"; did you mean {near[0]!r}?" if near else ""
+
+
+def queue_table_notes(config: Config, queues: Iterable[str]) -> list[str]:
+    """Notes for queue names that miss the config: a queue of the data without a
+    ``[queues.NAME]`` table (it is staffed with ``[queue_defaults]``) and a table that no
+    queue of the data has, each with a "did you mean" for a near match. None when the
+    config has no queue tables at all (every queue uses the defaults on purpose)."""
+    data, tables = sorted(set(queues)), sorted(config.queues)
+    if not tables:
+        return []
+    notes = [f"queue {name!r} has no [queues.{name}] table, so [queue_defaults] apply{_did_you_mean(name, tables)}"
+             for name in data if name not in config.queues]
+    notes += [f"[queues.{name}] matches no queue in the data and is unused{_did_you_mean(name, data)}"
+              for name in tables if name not in data]
+    return notes

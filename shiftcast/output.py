@@ -1,10 +1,23 @@
-"""The one writer for results: a folder written atomically, with export-safe cells.
+"""The one writer for results: a run folder written atomically, with export-safe cells.
 
-:func:`write_folder` writes every file into a hidden temporary folder beside the target
-and only then swaps it into place in one atomic step, so a failed or killed run never
-leaves half a result and never destroys the previous good one. CSV and Excel cells that
-start with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) are prefixed with ``'``
-so that a spreadsheet shows them as text instead of running them as formulas.
+The output-folder contract (README "Output folders"):
+
+- A run folder carries a marker, its ``run.json`` with ``"format": "shiftcast-run/1"``.
+  ``--out`` may name a new path, an empty folder or an earlier Shiftcast output; anything
+  else (a folder with other files, a file, a folder holding the inputs, the home folder,
+  ``/``) is refused by :func:`check_out_folder` with an :class:`InputError`, before any work.
+- A symlink is followed: the folder it points to is written, the link stays.
+- :func:`write_folder` writes every file into a hidden staging folder beside the target
+  and then swaps it into place in one atomic exchange, so a failed or killed run never
+  leaves half a result and never destroys the previous good one. Where the folder itself
+  cannot be swapped (the current folder, a mount point), each file is swapped in on its
+  own instead.
+
+Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+``@``, a control character, or such a cell already guarded with ``'``) are written with a
+leading ``'``; :func:`unguard` removes exactly that guard when the tool reads a table
+back, so names round-trip unchanged. Excel cells are first cleaned of the control
+characters a workbook cannot hold, then guarded.
 """
 
 from __future__ import annotations
@@ -20,7 +33,7 @@ import re
 import shutil
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +41,42 @@ import pandas as pd
 
 from shiftcast.errors import InputError
 
-__all__ = ["neutralise", "write_folder", "excel_bytes"]
+__all__ = ["RUN_FORMAT", "check_out_folder", "csv_text", "excel_bytes", "guard", "is_run_folder", "neutralise",
+           "unguard", "unguard_frame", "write_folder"]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+RUN_FORMAT = "shiftcast-run/1"  # run.json's "format": the marker of a Shiftcast run folder
+MARKER = "run.json"
+# Every file an earlier version wrote without the marker: a folder holding only these is a
+# Shiftcast output of that version and may be replaced.
+LEGACY_OUTPUTS = frozenset({
+    "forecast.csv", "backtest.csv", "backtest_folds.csv", "peaks.csv", "heatmap.csv", "cleaning.csv",
+    "requirements.csv", "shifts.csv", "coverage.csv", "roster.csv", "unassigned.csv", "agent_summary.csv",
+    "roster.xlsx", "plan.xlsx", "summary.json", "report.html", "run.json",
+})
+_FORMULA_START = frozenset("=+-@")
+_SHOWN_FILES = 3  # foreign files named in a refusal
+
+
+# ------------------------------------------------------------------ formula guard
+
+
+def _runs_as_formula(text: str) -> bool:
+    """True if a spreadsheet could run ``text`` (or it is already guarded, so that the guard
+    stays reversible): it starts with a formula character or a control character."""
+    if not text:
+        return False
+    first = text[0]
+    return first in _FORMULA_START or ord(first) < 0x20 or first == "\x7f" or (first == "'" and _runs_as_formula(text[1:]))
+
+
+def guard(text: str) -> str:
+    """``text`` with a leading ``'`` if a spreadsheet could run it as a formula."""
+    return "'" + text if _runs_as_formula(text) else text
+
+
+def unguard(text: str) -> str:
+    """The inverse of :func:`guard`: ``unguard(guard(x)) == x`` for every string."""
+    return text[1:] if text[:1] == "'" and _runs_as_formula(text[1:]) else text
 
 
 def _map_text(frame: pd.DataFrame, function) -> pd.DataFrame:
@@ -44,15 +90,21 @@ def _map_text(frame: pd.DataFrame, function) -> pd.DataFrame:
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas."""
-    return _map_text(frame, lambda v: "'" + v if v.startswith(_FORMULA_START) else v)
+    return _map_text(frame, guard)
+
+
+def unguard_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with the formula guard of every text cell removed (tables read back)."""
+    return _map_text(frame, unguard)
 
 
 def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """Excel has no time zones: write local wall-clock times and name the zone in the header.
-    Control characters, which a workbook cannot hold, are dropped from text cells."""
+    Control characters, which a workbook cannot hold, are dropped before the guard, so that
+    ``\\x01=3+3`` becomes the text ``'=3+3`` and never a formula."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # here: openpyxl loads only when a workbook is written
 
-    ready = _map_text(neutralise(frame), lambda v: ILLEGAL_CHARACTERS_RE.sub("", v))
+    ready = _map_text(frame, lambda v: guard(ILLEGAL_CHARACTERS_RE.sub("", v)))
     for column in ready.columns:
         dtype = ready[column].dtype
         if isinstance(dtype, pd.DatetimeTZDtype):
@@ -107,6 +159,82 @@ def _write_one(path: Path, content: Any) -> None:
         path.write_text(content, encoding="utf-8")
     else:
         raise TypeError(f"cannot write {type(content).__name__} to {path.name}")
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+# ------------------------------------------------------------------ the contract
+
+
+def _run_record(folder: Path) -> dict | None:
+    """The folder's run.json if it is a marked Shiftcast run record, else None."""
+    try:
+        record = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and str(record.get("format", "")).startswith("shiftcast-run/") else None
+
+
+def is_run_folder(folder: str | Path) -> bool:
+    """True if ``folder`` is a Shiftcast output: marked by its run.json, or (from versions
+    before the marker) holding nothing but files Shiftcast writes."""
+    folder = Path(folder)
+    if _run_record(folder) is not None:
+        return True
+    entries = list(folder.iterdir())
+    return bool(entries) and all(entry.is_file() and entry.name in LEGACY_OUTPUTS for entry in entries)
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _protected(real: Path) -> str | None:
+    """Why ``real`` may never be an output folder, or None."""
+    if real == Path(real.anchor):
+        return "is the root folder"
+    if real == Path(os.path.realpath(Path.home())):
+        return "is your home folder"
+    return None
+
+
+def _writable(real: Path) -> bool:
+    """True if a folder can be made or replaced at ``real`` (its nearest existing ancestor is writable)."""
+    probe = real if real.exists() else real.parent
+    while not probe.exists():
+        probe = probe.parent
+    return probe.is_dir() and os.access(probe, os.W_OK | os.X_OK)
+
+
+def check_out_folder(out_dir: str | Path, *, inputs: Iterable[str | Path | None] = (), option: str = "--out") -> Path:
+    """The real folder that ``out_dir`` names (symlinks followed), or :class:`InputError` when
+    writing there could lose a user's files: a file, a non-empty folder that is not a
+    Shiftcast output, a folder holding one of ``inputs``, the home folder or ``/``, or a
+    place that cannot be written. Commands call this before any work."""
+    shown = Path(out_dir)
+    real = Path(os.path.realpath(shown))
+    why = _protected(real)
+    if why is None and real.exists() and not real.is_dir():
+        why = "is a file, not a folder"
+    if why is None:
+        for source in inputs:
+            if source is not None and "://" not in str(source) and _is_within(Path(os.path.realpath(source)), real):
+                why = f"holds the input {source}"
+                break
+    if why is None and real.is_dir() and any(real.iterdir()) and not is_run_folder(real):
+        foreign = sorted(entry.name for entry in real.iterdir())
+        listed = ", ".join(foreign[:_SHOWN_FILES]) + (f" and {len(foreign) - _SHOWN_FILES} more"
+                                                      if len(foreign) > _SHOWN_FILES else "")
+        why = f"is a folder with other files ({listed}) and no Shiftcast {MARKER}"
+    if why is None and not _writable(real):
+        why = "cannot be written (no permission or a read-only file system)"
+    if why is not None:
+        raise InputError(f"{option} {shown} {why}; nothing was written; choose a new folder (e.g. out/plan) "
+                         f"or an earlier Shiftcast output")
+    return real
+
+
+# ------------------------------------------------------------------ the writer
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -123,6 +251,15 @@ def _exchange(first: Path, second: Path) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
         return False
     raise OSError(code, os.strerror(code), str(first))
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the folder's renames durable (a crash after the swap cannot undo it)."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _alive(pid: int) -> bool:
@@ -150,33 +287,83 @@ def _remove_stale(out_dir: Path) -> None:
                 shutil.rmtree(path, ignore_errors=True)
 
 
-def write_folder(out_dir: str | Path, files: Mapping[str, Any]) -> Path:
-    """Write ``files`` (name -> DataFrame, dict of sheets for .xlsx, dict for .json, str or
-    bytes) as the folder ``out_dir``, replacing any previous folder only once all are written.
+def _with_marker(files: Mapping[str, Any], command: str | None) -> dict[str, Any]:
+    """``files`` with the run.json marker: the caller's record (if any) plus format, command and file list."""
+    record = dict(files.get(MARKER) or {})
+    names = sorted({*files, MARKER})
+    return {**files, MARKER: {"format": RUN_FORMAT, "command": command, "files": names, **record}}
 
-    Files go to a hidden staging folder beside ``out_dir`` (``.NAME.tmp-HOST-PID-TOKEN``),
-    are flushed to disk, and the staging folder then takes ``out_dir``'s place in one
-    atomic exchange (on Linux; elsewhere two renames), so ``out_dir`` is at every instant
-    either the whole previous folder or the whole new one. Staging folders of killed runs
-    are removed by the next write to the same ``out_dir``.
+
+def _swap_in_place(folder: Path, files: Mapping[str, Any], tag: str) -> None:
+    """Write ``files`` into ``folder`` one atomic file swap at a time (run.json last), for a
+    folder that cannot itself be renamed; then remove the previous run's other files."""
+    previous = _run_record(folder)
+    previous_files = set(previous.get("files", [])) if previous else {e.name for e in folder.iterdir()}
+    staged = {name: folder / f".{name}.tmp-{tag}" for name in files}
+    try:
+        for name, content in files.items():
+            _write_one(staged[name], content)
+    except BaseException:
+        for path in staged.values():
+            path.unlink(missing_ok=True)
+        raise
+    for name in sorted(files, key=lambda name: name == MARKER):
+        os.replace(staged[name], folder / name)
+    for name in previous_files - set(files):
+        if Path(name).name == name and name not in (".", ".."):  # a plain file name in this folder
+            (folder / name).unlink(missing_ok=True)
+    _fsync_folder(folder)
+
+
+def _needs_in_place(real: Path) -> bool:
+    """True where the folder itself cannot be swapped: a mount point, the current folder, or
+    a folder whose parent is not writable."""
+    return real.is_dir() and (os.path.ismount(real) or real == Path.cwd().resolve()
+                              or not os.access(real.parent, os.W_OK | os.X_OK))
+
+
+def write_folder(out_dir: str | Path, files: Mapping[str, Any], *, command: str | None = None) -> Path:
+    """Write ``files`` (name -> DataFrame, dict of sheets for .xlsx, dict for .json, str or
+    bytes) as the run folder ``out_dir``, replacing an earlier run folder only once all are
+    written; return the real folder written.
+
+    ``run.json`` always carries the marker (``format``, ``command``, ``files``) merged into
+    the caller's record. ``out_dir`` is checked with :func:`check_out_folder` first. Files
+    go to a hidden staging folder beside the target (``.NAME.tmp-HOST-PID-TOKEN``), are
+    flushed to disk, and the staging folder then takes the target's place in one atomic
+    exchange (on Linux; elsewhere two renames), so the target is at every instant either
+    the whole previous folder or the whole new one. Staging folders of killed runs are
+    removed by the next write to the same target. An :class:`OSError` while writing
+    becomes an :class:`InputError` naming the folder; the previous folder is unchanged.
     """
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {out_dir} is a file, not a folder; choose a folder path")
+    real = check_out_folder(out_dir)
+    files = _with_marker(files, command)
+    tag = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        if _needs_in_place(real):
+            _swap_in_place(real, files, tag)
+        else:
+            _swap_folder(real, files, tag)
+    except OSError as error:
+        raise InputError(f"--out {out_dir}: cannot write the run folder ({error.strerror or error}); the previous "
+                         f"one is unchanged; choose a writable folder or free space") from None
+    return real
+
+
+def _swap_folder(out_dir: Path, files: Mapping[str, Any], tag: str) -> None:
+    """Write ``files`` to a staging folder beside ``out_dir`` and swap it in whole."""
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(out_dir)
-    tag = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging = parent / f".{out_dir.name}.tmp-{tag}"
     staging.mkdir()
     try:
         for name, content in files.items():
             _write_one(staging / name, content)
-            with open(staging / name, "rb") as handle:
-                os.fsync(handle.fileno())
         if out_dir.exists() and _exchange(staging, out_dir):
-            shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous folder
-            return out_dir
+            shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous (checked) folder
+            _fsync_folder(parent)
+            return
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -191,4 +378,4 @@ def write_folder(out_dir: str | Path, files: Mapping[str, Any]) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     shutil.rmtree(retired, ignore_errors=True)
-    return out_dir
+    _fsync_folder(parent)

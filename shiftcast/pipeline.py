@@ -283,6 +283,8 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     shift_plan = _shift_plan(plans, table, config, failures)
     seconds["shift_plan"] = round(time.perf_counter() - began, 3)
     roster = None
+    if shift_plan is None and agents is not None:
+        failures[ROSTER] = "skipped: there is no shift plan to roster the agents onto"
     if shift_plan is not None and agents is not None:
         began = time.perf_counter()
         try:
@@ -342,12 +344,30 @@ def _workbook_rows(run: PlanRun) -> int:
     return sum(len(table) for name, table in _tables(run).items() if name != "heatmap")
 
 
+def _missing_outputs(run: PlanRun, *, shifts: bool, roster: bool) -> dict[str, str]:
+    """Output files (or a queue's rows in them) that a run asked for but could not write, and why."""
+    missing = {f"queue {queue} (in every table)": message for queue, message in run.failures.items()
+               if queue in set(run.history["queue"])}
+    if shifts and run.shift_plan is None:
+        reason = run.failures.get(SHIFT_PLAN) or "; ".join(
+            message for name, message in run.failures.items() if name.startswith(SHIFT_PLAN))
+        missing["shifts.csv, coverage.csv"] = reason or "no queue has a shift plan"
+    elif shifts:
+        missing |= {f"queue {name[len(SHIFT_PLAN) + 2:-1]} in shifts.csv, coverage.csv": message
+                    for name, message in run.failures.items() if name.startswith(f"{SHIFT_PLAN} (")}
+    if roster and run.roster is None:
+        missing["roster.csv, unassigned.csv, agent_summary.csv"] = run.failures.get(ROSTER, "no roster")
+    return missing
+
+
 def run_record(run: PlanRun, *, inputs: dict[str, str | Path | None], horizon: str, workers: int,
-               dask_scheduler: str | None, notes: tuple[str, ...] = (),
+               dask_scheduler: str | None, shifts: bool = True, roster: bool = False, notes: tuple[str, ...] = (),
                seconds: dict[str, float] | None = None) -> dict:
     """``run.json``: inputs (absolute paths) and their sha256, settings, versions, seconds per
     stage (``run.seconds`` plus the caller's ``seconds``, e.g. reading), per queue the
-    chosen model, its backtest error and seconds (or its error), failures and notes."""
+    chosen model, its backtest error and seconds (or its error), failures, the outputs
+    missing because of them (``shifts``/``roster``: whether a shift plan and a roster were
+    asked for), and notes."""
     chosen = run.forecast.backtest[run.forecast.backtest["chosen"]].set_index("queue")
     queues = {}
     for queue in sorted(run.history["queue"].unique()):
@@ -373,6 +393,7 @@ def run_record(run: PlanRun, *, inputs: dict[str, str | Path | None], horizon: s
         "seconds": {**run.seconds, **(seconds or {})},
         "queues": queues,
         "failures": run.failures,
+        "missing": _missing_outputs(run, shifts=shifts, roster=roster),
         "notes": notes,
     }
     if run.shift_plan is not None:

@@ -1,8 +1,10 @@
 """Read a table from a file: CSV (optionally gzipped), Parquet or Excel.
 
 The one place that turns a user's path into a DataFrame, with clear errors for a
-missing, empty or unreadable file. Columns are read as they are; validating them is
-``shiftcast.schema``'s job.
+missing, empty or unreadable file. Columns are read as they are, except that the formula
+guard Shiftcast writes into text cells (``'@twitter``) is removed again
+(:func:`shiftcast.output.unguard`), so names round-trip exactly. Validating the columns
+is ``shiftcast.schema``'s job.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from shiftcast.errors import InputError
+from shiftcast.output import unguard_frame
 
 __all__ = ["read_table", "TABLE_SUFFIXES"]
 
@@ -46,4 +49,4 @@ def read_table(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
         raise InputError(f"{path} could not be read as {suffix}: {error}") from None
     if frame.empty:
         raise InputError(f"{path} has no data rows; give a file with a header row and data")
-    return frame
+    return unguard_frame(frame)

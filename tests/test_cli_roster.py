@@ -14,7 +14,8 @@ from roster_helpers import daily, frame_b
 from shiftcast.cli import main
 from shiftcast.config import config_from_dict
 from shiftcast.errors import InputError
-from shiftcast.output import csv_text
+from shiftcast.output import csv_text, write_folder
+from shiftcast.readers import read_table
 from shiftcast.schema import validate_agents, validate_frame_c
 
 CONFIG = """
@@ -65,11 +66,12 @@ def test_writes_the_plan_roster_and_a_safe_workbook(files, tmp_path, capsys):
     assert "every interval covered" in err
     names = {p.name for p in out.iterdir()}
     assert names == {"shifts.csv", "coverage.csv", "roster.csv", "unassigned.csv", "agent_summary.csv",
-                     "roster.xlsx", "summary.json"}
+                     "roster.xlsx", "run.json"}
     for table in ("shifts", "coverage", "roster", "unassigned", "agent_summary"):
         validate_frame_c(pd.read_csv(out / f"{table}.csv"), table, "UTC")
     roster = pd.read_csv(out / "roster.csv")
     assert "'=HYPERLINK(\"x\")" in set(roster["agent"])  # neutralised, not a formula
+    assert "=HYPERLINK(\"x\")" in set(read_table(out / "roster.csv")["agent"])  # and the same name read back
     book = openpyxl.load_workbook(out / "roster.xlsx")
     assert book.sheetnames == ["shifts", "coverage", "roster", "unassigned", "agent_summary"]
     cells = [c.value for row in book["roster"].iter_rows() for c in row]
@@ -80,17 +82,17 @@ def test_without_agents_only_the_plan_is_written(files, tmp_path, capsys):
     out = tmp_path / "out"
     code, err = run(capsys, "--requirements", files["requirements"], "--config", files["config"], "--out", out)
     assert code == 0, err
-    assert {p.name for p in out.iterdir()} == {"shifts.csv", "coverage.csv", "roster.xlsx", "summary.json"}
+    assert {p.name for p in out.iterdir()} == {"shifts.csv", "coverage.csv", "roster.xlsx", "run.json"}
 
 
 def _fails_cleanly(capsys, out, args, message):
-    out.mkdir()
-    (out / "previous.csv").write_text("kept")
+    write_folder(out, {"previous.csv": "kept"})  # an earlier run folder
     code, err = run(capsys, *args, "--out", out)
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("shiftcast: error: ")
     assert message in err
-    assert [p.name for p in out.iterdir()] == ["previous.csv"] and (out / "previous.csv").read_text() == "kept"
+    assert sorted(p.name for p in out.iterdir()) == ["previous.csv", "run.json"]
+    assert (out / "previous.csv").read_text() == "kept"
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".out")] == []
 
 

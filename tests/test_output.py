@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 
 from shiftcast.errors import InputError
-from shiftcast.output import csv_text, excel_bytes, neutralise, write_folder
+from shiftcast.output import csv_text, excel_bytes, neutralise, unguard_frame, write_folder
 
 
 def test_a_new_folder_replaces_the_old_one_whole(tmp_path):
     out = tmp_path / "run"
     write_folder(out, {"a.csv": pd.DataFrame({"x": [1]}), "note.txt": "first"})
     write_folder(out, {"b.json": {"k": 1}})
-    assert sorted(p.name for p in out.iterdir()) == ["b.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["b.json", "run.json"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folders left
 
 
@@ -30,7 +30,7 @@ def test_a_failed_write_keeps_the_previous_result_and_leaves_nothing_behind(tmp_
 
 def test_out_must_be_a_folder(tmp_path):
     (tmp_path / "file").write_text("x")
-    with pytest.raises(InputError, match=r"is a file, not a folder"):
+    with pytest.raises(InputError, match=r"is a file, not a folder; nothing was written"):
         write_folder(tmp_path / "file", {"a.txt": "x"})
 
 
@@ -38,6 +38,7 @@ def test_formula_cells_are_neutralised_in_csv_and_excel():
     data = pd.DataFrame({"name": ["=cmd|' /C calc'!A0", "+1", "-x", "@SUM(A1)", "plain"], "value": [-1.5, 2, 3, 4, 5]})
     safe = neutralise(data)
     assert safe["name"].tolist() == ["'=cmd|' /C calc'!A0", "'+1", "'-x", "'@SUM(A1)", "plain"]
+    assert unguard_frame(safe).equals(data)
     assert safe["value"].tolist() == [-1.5, 2, 3, 4, 5]  # numbers stay numbers
     assert "'=cmd" in csv_text(data)
     sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"s": data})))["s"]
@@ -58,11 +59,12 @@ def test_control_characters_are_dropped_from_excel_cells_and_kept_in_csv():
     data = pd.DataFrame({"agent": ["Anna\x0bA.", "Bo\x00b"], "hours": [40, 32]})
     sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"s": data})))["s"]
     assert [sheet.cell(row=r, column=1).value for r in (2, 3)] == ["AnnaA.", "Bob"]
-    assert "Anna\x0bA." in csv_text(data)
+    assert "'Anna\x0bA." not in csv_text(data) and "Anna\x0bA." in csv_text(data)
 
 
 def test_json_files_hold_no_nan_or_infinity(tmp_path):
     write_folder(tmp_path / "run", {"run.json": {"wmape": float("nan"), "gap": float("inf"), "rows": [1.5, float("-inf")]}})
     text = (tmp_path / "run" / "run.json").read_text()
-    assert json.loads(text) == {"wmape": None, "gap": None, "rows": [1.5, None]}
+    assert json.loads(text) == {"wmape": None, "gap": None, "rows": [1.5, None], "format": "shiftcast-run/1",
+                                "command": None, "files": ["run.json"]}
     assert "NaN" not in text and "Infinity" not in text

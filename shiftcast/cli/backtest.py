@@ -10,7 +10,7 @@ from forecast.runner import backtest_queues, progress_steps
 from shiftcast.cli import history as opts
 from shiftcast.cli.forecast import run_summary
 from shiftcast.cli.options import duration_seconds
-from shiftcast.output import write_folder
+from shiftcast.output import check_out_folder, write_folder
 
 __all__ = ["command"]
 
@@ -33,6 +33,7 @@ def command(
     abandoned_col: opts.AbandonedOpt = None,
 ) -> None:
     """Rolling-origin accuracy (wMAPE, MASE, bias, peak error, band coverage) of every model per queue."""
+    check_out_folder(out, inputs=(history, config, events))
     delta = pd.Timedelta(seconds=duration_seconds(horizon, option="--horizon"))
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=folds,
@@ -44,7 +45,7 @@ def command(
         result = backtest_queues(loaded.history, horizon=delta, config=loaded.config, events=loaded.events,
                                  progress=lambda queue: bar.update(task, advance=1, description=queue))
     write_folder(out, {"backtest.csv": result.backtest, "backtest_folds.csv": result.folds,
-                       "run.json": run_summary(loaded, horizon, result.backtest)})
+                       "run.json": run_summary(loaded, horizon, result.backtest)}, command="backtest")
     for note in loaded.notes:
         console.print(f"note: {note}")
     for row in result.backtest[result.backtest["chosen"]].itertuples():

@@ -12,7 +12,7 @@ from forecast.runner import forecast_queues, progress_steps
 from shiftcast.cli import history as opts
 from shiftcast.cli.options import duration_seconds
 from shiftcast.errors import InputError
-from shiftcast.output import write_folder
+from shiftcast.output import check_out_folder, write_folder
 
 __all__ = ["command", "run_summary"]
 
@@ -54,6 +54,7 @@ def command(
     abandoned_col: opts.AbandonedOpt = None,
 ) -> None:
     """Forecast volume (p10/p90) and handle time per queue and interval, model chosen by backtest."""
+    check_out_folder(out, inputs=(history, config, events))
     delta = None if horizon is None else pd.Timedelta(seconds=duration_seconds(horizon, option="--horizon"))
     first_day = None
     if start is not None:
@@ -76,7 +77,7 @@ def command(
         "forecast.csv": result.forecast, "backtest.csv": result.backtest, "backtest_folds.csv": result.folds,
         "peaks.csv": result.peaks, "heatmap.csv": result.heatmap, "cleaning.csv": result.cleaning,
         "run.json": run_summary(loaded, horizon, result.backtest),
-    })
+    }, command="forecast")
     for note in loaded.notes:
         console.print(f"note: {note}")
     for row in result.backtest[result.backtest["chosen"]].itertuples():

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from forecast.calendar import read_events
 from forecast.ingest import Columns, ingest, read_source
 from shiftcast.cli.options import duration_seconds
-from shiftcast.config import Config, load_config
+from shiftcast.config import Config, load_config, queue_table_notes
 from shiftcast.errors import InputError
 from shiftcast.readers import read_table
 
@@ -72,7 +72,8 @@ def load_inputs(*, history: str, config: Path | None, interval: str | None, even
     site = settings.site.model_copy(update={"interval_minutes": None if minutes is None else minutes})
     settings = settings.model_copy(update={"site": site, "forecast": forecast_settings})
     table = None if events is None else read_events(read_table(events), timezone, source=events.name)
-    return Loaded(ingested.frame, settings, table, ingested.notes)
+    notes = (*ingested.notes, *queue_table_notes(settings, ingested.frame["queue"].unique()))
+    return Loaded(ingested.frame, settings, table, notes)
 
 
 def progress_bar(console: Console) -> Progress:

@@ -15,11 +15,12 @@ from forecast.ingest import Columns
 from shiftcast.cli import history as opts
 from shiftcast.cli.options import duration_seconds
 from shiftcast.errors import InputError
-from shiftcast.output import write_folder
+from shiftcast.output import check_out_folder, write_folder
 from shiftcast.pipeline import default_workers, plan_files, run_plan, run_record
 from shiftcast.readers import read_table
 from shiftcast.report import build_report
-from shiftcast.schema import validate_agents
+from shiftcast.schema import interval_minutes, validate_agents
+from staffing.shifts import build_templates
 
 Opt = typer.Option
 SHOWN_QUEUES = 20  # queues listed on stderr; all are in run.json
@@ -56,8 +57,7 @@ def command(
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise InputError(f"--workers must be >= 1; got {workers}")
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is a file, not a folder; choose a folder path")
+    check_out_folder(out, inputs=(history, config, agents, events))
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=None,
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, None, None))
@@ -68,6 +68,8 @@ def command(
         raise InputError(f"--horizon must be at least 7D: the shift plan covers a week; got {text!r}")
     if no_shifts and agents is not None:
         raise InputError("--agents needs the shift plan; drop --no-shifts or --agents")
+    if not no_shifts:  # shift rules that cannot fit the interval are bad input, found before any work
+        build_templates(settings.shifts, interval_minutes(loaded.history, settings.site.interval_minutes))
     staff = validate_agents(read_table(agents), source=str(agents)) if agents is not None else None
     seconds = {"read": round(time.perf_counter() - began, 3)}
 
@@ -83,14 +85,11 @@ def command(
     seconds["report"] = round(time.perf_counter() - stage, 3)
     record = run_record(run, inputs={"history": history if "://" not in history else None, "config": config,
                                      "agents": agents, "events": events},
-                        horizon=text, workers=workers, dask_scheduler=dask_scheduler,
+                        horizon=text, workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
+                        roster=staff is not None,
                         notes=(*loaded.notes, *(["--no-shifts: no shift plan and no roster"] if no_shifts else [])),
                         seconds=seconds)
-    try:
-        write_folder(out, plan_files(run, record, report))
-    except OSError as error:
-        raise InputError(f"--out {out}: cannot write the run folder ({error}); the previous one is unchanged; "
-                         f"free space or choose another folder") from None
+    write_folder(out, plan_files(run, record, report), command="plan")
 
     done = [(queue, facts) for queue, facts in record["queues"].items() if facts["model"] is not None]
     for queue, facts in done[:SHOWN_QUEUES]:
@@ -107,7 +106,11 @@ def command(
                       f"{facts['shifts_unassigned']:,} unassigned", markup=False)
     console.print(f"wrote {out}/ (report.html, run.json and the tables) in {time.perf_counter() - began:.1f} s",
                   markup=False)
+    for note in record["notes"]:
+        console.print(f"note: {note}", markup=False)
     for name, message in run.failures.items():
         print(f"shiftcast: {name} failed: {message}", file=sys.stderr)
+    for name, reason in record["missing"].items():
+        print(f"shiftcast: not written: {name} ({reason})", file=sys.stderr)
     if run.failures:
         raise typer.Exit(1)

@@ -8,11 +8,12 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from shiftcast.config import load_config
-from shiftcast.output import write_folder
+from shiftcast.config import load_config, queue_table_notes
+from shiftcast.output import check_out_folder, write_folder
 from shiftcast.readers import read_table
-from shiftcast.schema import validate_agents, validate_frame_b
+from shiftcast.schema import interval_minutes, validate_agents, validate_frame_b
 from staffing.roster import assign_roster
+from staffing.shifts import build_templates
 from staffing.shiftplan import plan_shifts
 
 Opt = typer.Option
@@ -27,10 +28,15 @@ def command(
                                                   "default: the requirements' first midnight.")] = None,
 ) -> None:
     """The cheapest week of shifts covering the requirements, and who works them."""
+    check_out_folder(out, inputs=(requirements, config, agents))
     settings = load_config(config)
     frame = validate_frame_b(read_table(requirements), settings.site.timezone, source=str(requirements))
+    build_templates(settings.shifts, interval_minutes(frame, settings.site.interval_minutes))  # rules fit the interval
     staff = validate_agents(read_table(agents), source=str(agents)) if agents is not None else None
+    notes = queue_table_notes(settings, frame["queue"].unique())
     console = Console(stderr=True, soft_wrap=True)
+    for note in notes:
+        console.print(f"note: {note}", markup=False)
     with console.status("planning shifts (HiGHS)..."):
         plan = plan_shifts(frame, settings, week_start=week_start)
     roster = None
@@ -39,12 +45,12 @@ def command(
             roster = assign_roster(plan, staff, settings)
 
     sheets = {"shifts": plan.shifts, "coverage": plan.coverage}
-    summary = {"plan": plan.summary()}
+    record = {"notes": notes, "shift_plan": plan.summary()}
     if roster is not None:
         sheets |= {"roster": roster.roster, "unassigned": roster.unassigned, "agent_summary": roster.agents}
-        summary["roster"] = roster.summary()
+        record["roster"] = roster.summary()
     write_folder(out, {**{f"{name}.csv": table for name, table in sheets.items()},
-                       "roster.xlsx": sheets, "summary.json": summary})
+                       "roster.xlsx": sheets, "run.json": record}, command="roster")
 
     quality = "optimal" if plan.status == "optimal" else "best found in the time limit"
     console.print(f"week of {plan.week_start.date()} ({plan.plan_to}): {int(plan.shifts['agents'].sum()):,} shifts, "
@@ -67,4 +73,4 @@ def command(
                       f"(agent_summary.csv)")
         if facts.get("supply_note"):
             console.print(f"supply: {facts['supply_note']}", markup=False)
-    console.print(f"wrote {out}/ ({', '.join(f'{name}.csv' for name in sheets)}, roster.xlsx, summary.json)")
+    console.print(f"wrote {out}/ ({', '.join(f'{name}.csv' for name in sheets)}, roster.xlsx, run.json)")
