@@ -257,6 +257,24 @@ def test_a_failing_queue_is_reported_while_the_others_complete(reference_run):
     assert all(record["queues"][queue]["model"] for queue in QUEUES)
     assert set(pd.read_csv(out / "forecast.csv")["queue"]) == set(QUEUES)
     assert "late</b>: " + LATE in (out / "report.html").read_text()  # under Failures
+    assert record["missing"] == {"queue late (in every table)": LATE}
+    assert f"shiftcast: not written: queue late (in every table) ({LATE})\n" in done.stderr
+
+
+def test_a_shift_plan_failing_in_the_work_names_every_missing_output(solo, tmp_path, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver crashed")
+
+    monkeypatch.setattr("shiftcast.pipeline.plan_shifts", broken)
+    code, err = _main(capsys, *_args(solo, tmp_path / "run", "--workers", "1"))
+    assert code == 1
+    record = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert record["missing"] == {
+        "shifts.csv, coverage.csv": "RuntimeError: solver crashed",
+        "roster.csv, unassigned.csv, agent_summary.csv": "skipped: there is no shift plan to roster the agents onto"}
+    assert "shiftcast: roster failed: skipped: there is no shift plan to roster the agents onto\n" in err
+    assert "shiftcast: not written: roster.csv, unassigned.csv, agent_summary.csv" in err
+    assert not (tmp_path / "run" / "shifts.csv").exists()
 
 
 @pytest.mark.parametrize("option, value, message", [
