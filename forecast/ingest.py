@@ -11,14 +11,20 @@ Two input shapes, told apart by whether a volume column is found (or set by ``sh
   local day is a row, zero when no contact arrived, except on days without any contact
   (in any queue) on a weekday that usually has at least ``GAP_DAY_CONTACTS``: those are
   left out, so they read as data gaps (a lost export, a holiday missing from the file),
-  not as empty days.
+  not as empty days. Rows identical in every column are dropped as export duplicates when
+  a column besides the arrival time and queue could tell two contacts apart; without one
+  they are kept (two contacts can arrive in the same second). A note counts either.
 
 Column names are matched case-insensitively against common names
 (:data:`COLUMN_CANDIDATES`), or given in :class:`Columns`. Timestamps with a UTC offset are
 converted to the site's zone; timestamps without one are read as site-local wall-clock
 time (the notes say so). A wall time skipped when clocks go forward (an export that labels
 a 23-hour day with 24 hours) is moved to the first valid interval after the gap, and its
-volume added there; a repeated wall time is read as summer time first.
+volume added there. The hour repeated when clocks go back is two hours, told apart by order
+within each queue: the first copy of a wall time is summer time, the second standard time
+(so the repeated 02:00 rows of a naive export are two intervals, not duplicates); a wall
+time of that hour that appears once is read as summer time (the standard-time copy then has
+no row; the forecast grid, which works in wall-clock slots, is unaffected).
 ``interval_minutes`` re-aggregates to coarser intervals (e.g. 5-minute rows to 30 minutes);
 intervals are local, so DST days have 23 or 25 hours.
 
@@ -38,7 +44,8 @@ import pandas as pd
 from forecast.grid import interval_keys, interval_starts, wall_positions
 from shiftcast.errors import InputError, check_range, format_values
 from shiftcast.readers import read_table
-from shiftcast.schema import DEFAULT_QUEUE, interval_minutes, parse_timestamps, validate_frame_a
+from shiftcast.schema import (DEFAULT_QUEUE, MAX_AHT_SECONDS, interval_minutes, parse_timestamps,
+                              validate_frame_a)
 
 __all__ = ["Columns", "Ingested", "COLUMN_CANDIDATES", "SQLITE_SUFFIXES", "ingest", "read_source", "read_sql",
            "reaggregate"]
@@ -144,20 +151,23 @@ def _find(table: pd.DataFrame, role: str, given: str | None) -> str | None:
     return next((by_normal[c] for c in COLUMN_CANDIDATES[role] if c in by_normal), None)
 
 
-def _parse(values: pd.Series, timezone: str, column: str, queue: pd.Series) -> tuple[pd.Series, list[str]]:
+def _parse(values: pd.Series, timezone: str, column: str,
+           queue: pd.Series) -> tuple[pd.Series, pd.Series, list[str]]:
+    """Timestamps in the site's zone, which of them moved out of the hour skipped in spring, and notes."""
     stamps, naive = parse_timestamps(values.reset_index(drop=True), timezone, column=column,
                                      by=queue.reset_index(drop=True), nonexistent="shift_forward")
+    moved = pd.Series(False, index=stamps.index)
     notes = []
     if naive:
         notes.append(f"{column} has no UTC offset: read as {timezone} local time")
         text = values.astype("string").str.strip().reset_index(drop=True)
         wall = pd.to_datetime(text, format="ISO8601") if not pd.api.types.is_datetime64_dtype(values.dtype) \
             else values.reset_index(drop=True)
-        moved = int((stamps.dt.tz_localize(None) != wall).sum())
-        if moved:
-            notes.append(f"{moved} {column} value(s) fall in the hour skipped when clocks went forward: "
+        moved = stamps.dt.tz_localize(None) != wall
+        if moved.any():
+            notes.append(f"{int(moved.sum())} {column} value(s) fall in the hour skipped when clocks went forward: "
                          f"counted in the first interval after it")
-    return stamps, notes
+    return stamps, moved, notes
 
 
 def _merge(frame: pd.DataFrame) -> pd.DataFrame:
@@ -176,14 +186,19 @@ def _merge(frame: pd.DataFrame) -> pd.DataFrame:
     return merged
 
 
-def reaggregate(frame: pd.DataFrame, minutes: int, *, source: str = "history") -> pd.DataFrame:
-    """Sum a validated Frame A into ``minutes``-long local intervals (a multiple of its own)."""
+def reaggregate(frame: pd.DataFrame, minutes: int, *, source: str = "history",
+                interval_source: str = "--interval") -> pd.DataFrame:
+    """Sum a validated Frame A into ``minutes``-long local intervals (a multiple of its own).
+
+    ``interval_source`` names the setting ``minutes`` came from in an error message.
+    """
     current = interval_minutes(frame)
     if minutes == current:
         return frame
     if minutes < current or minutes % current:
-        raise InputError(f"--interval must be a multiple of the data's {current}-minute intervals; got {minutes}min; "
-                         f"choose e.g. {current * max(1, -(-30 // current))}min")
+        raise InputError(f"{interval_source} must be a multiple of the data's {current}-minute intervals; "
+                         f"got {minutes} minutes; choose {current} (the data's own) or a multiple such as "
+                         f"{current * max(2, -(-30 // current))}")
     keyed = frame.assign(interval_start=interval_keys(frame["interval_start"], minutes))
     return validate_frame_a(_merge(keyed), str(frame["interval_start"].dt.tz), source=source)
 
@@ -195,29 +210,56 @@ def _intervals_table(table: pd.DataFrame, names: dict[str, str | None], timezone
     if names["aht"]:
         frame["aht_seconds"] = table[names["aht"]]
     frame["queue"] = frame["queue"].astype("string").fillna(DEFAULT_QUEUE).astype(str)
-    duplicated = frame.duplicated(["queue", "interval_start"], keep=False)
-    if duplicated.any():
-        shown = frame.loc[duplicated, ["interval_start", "queue"]].astype(str).head(3)
-        where = ", ".join(f"{t} (queue {q})" for t, q in shown.itertuples(index=False))
-        raise InputError(f"{source}: {names['timestamp']} has duplicate rows for the same queue at {where}; "
-                         f"keep one row per queue and interval")
-    frame["interval_start"], notes = _parse(frame["interval_start"], timezone, names["timestamp"], frame["queue"])
-    if frame.duplicated(["queue", "interval_start"]).any():  # rows moved out of a DST gap
+    frame = frame.reset_index(drop=True)
+    frame["interval_start"], moved, notes = _parse(frame["interval_start"], timezone, names["timestamp"],
+                                                   frame["queue"])
+    _reject_duplicates(frame[~moved], names["timestamp"], source)
+    if moved.any():  # rows moved out of the hour skipped in spring join the interval after it
         frame = _merge(frame)
     return frame, notes
 
 
+def _reject_duplicates(frame: pd.DataFrame, column: str, source: str) -> None:
+    """InputError when two rows of a queue start at the same instant (the repeated autumn hour's
+    two copies are two instants by then)."""
+    duplicated = frame.duplicated(["queue", "interval_start"], keep=False)
+    if duplicated.any():
+        shown = frame.loc[duplicated, ["interval_start", "queue"]].drop_duplicates().head(3)
+        where = ", ".join(f"{t.isoformat()} (queue {q})" for t, q in shown.itertuples(index=False))
+        raise InputError(f"{source}: {column} has duplicate rows for the same queue at {where}; "
+                         f"keep one row per queue and interval")
+
+
+def _repeated_contacts(table: pd.DataFrame, names: dict[str, str | None]) -> tuple[pd.DataFrame, list[str]]:
+    """Drop rows identical in every column when some column besides the arrival time and queue
+    (an id, handle seconds) could tell two contacts apart: an export's duplicates. With only
+    those two columns repeats can be real contacts: keep them. Either way a note says how many."""
+    repeated = table.duplicated(keep="first")
+    if not repeated.any():
+        return table, []
+    count = int(repeated.sum())
+    keys = [names["timestamp"]] + ([names["queue"]] if names["queue"] else [])
+    if set(table.columns) - set(keys):
+        return table[~repeated], [f"{count:,} row(s) identical to an earlier row in every column dropped as "
+                                  f"export duplicates"]
+    return table, [f"{count:,} row(s) repeat an earlier row's {' and '.join(map(str, keys))}: counted as "
+                   f"separate contacts (they can be real); remove them from the export if they are duplicates"]
+
+
 def _contacts_table(table: pd.DataFrame, names: dict[str, str | None], timezone: str, minutes: int,
                     closed: str, source: str) -> tuple[pd.DataFrame, list[str]]:
+    table, repeat_notes = _repeated_contacts(table, names)
     queue = (table[names["queue"]] if names["queue"] else pd.Series(DEFAULT_QUEUE, index=table.index))
     queue = queue.astype("string").fillna(DEFAULT_QUEUE).astype(str).reset_index(drop=True)
-    arrival, notes = _parse(table[names["timestamp"]], timezone, names["timestamp"], queue)
+    arrival, _, notes = _parse(table[names["timestamp"]], timezone, names["timestamp"], queue)
+    notes += repeat_notes
     contacts = pd.DataFrame({"queue": queue, "interval_start": interval_keys(arrival, minutes, closed=closed)})
     if names["handle"]:
         handle = pd.to_numeric(table[names["handle"]].reset_index(drop=True), errors="coerce")
         known = handle.notna()
-        check_range(names["handle"], handle[known], low=0, labels=[str(t) for t in arrival[known]],
-                    fix="handle seconds are durations >= 0; fix or drop the row")
+        check_range(names["handle"], handle[known], low=0, high=MAX_AHT_SECONDS,
+                    labels=[str(t) for t in arrival[known]],
+                    fix="handle seconds are durations of up to a day; fix or drop the row")
         contacts["handle"] = handle.where(handle > 0)
     if names["abandoned"]:
         flag = table[names["abandoned"]].reset_index(drop=True)
@@ -270,13 +312,14 @@ def _contacts_table(table: pd.DataFrame, names: dict[str, str | None], timezone:
 
 def ingest(table: pd.DataFrame, *, timezone: str, interval_minutes: int | None = None,
            columns: Columns | None = None, shape: str = "auto", closed: str = "left",
-           source: str = "history") -> Ingested:
+           source: str = "history", interval_source: str = "--interval") -> Ingested:
     """Turn a raw table into a validated Frame A (see the module docstring).
 
     ``shape``: ``"auto"``, ``"intervals"`` or ``"contacts"``. ``interval_minutes``: the
     output interval (contact logs default to 15 minutes; interval exports keep theirs
     unless a coarser one is asked for). ``closed="right"`` counts a contact arriving
-    exactly on a boundary in the interval before it.
+    exactly on a boundary in the interval before it. ``interval_source`` names where
+    ``interval_minutes`` came from (``--interval``, ``[site] interval_minutes``) in an error.
     """
     if shape not in ("auto", "intervals", "contacts"):
         raise InputError(f"shape must be auto, intervals or contacts; got {shape!r}")
@@ -301,5 +344,5 @@ def ingest(table: pd.DataFrame, *, timezone: str, interval_minutes: int | None =
     notes.insert(0, f"{source}: read as {'an interval export' if shape == 'intervals' else 'a contact log'} ({used})")
     frame = validate_frame_a(frame, timezone, source=source)
     if interval_minutes is not None:
-        frame = reaggregate(frame, interval_minutes, source=source)
+        frame = reaggregate(frame, interval_minutes, source=source, interval_source=interval_source)
     return Ingested(frame, shape, tuple(notes))

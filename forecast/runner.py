@@ -96,8 +96,8 @@ def _selected_models(config: Config, models: dict[str, Model] | None) -> dict[st
     return {name: available[name] for name in dict.fromkeys([REFERENCE, *names])}
 
 
-def _grids(history: pd.DataFrame, config: Config, start: pd.Timestamp | None = None) -> list[Grid]:
-    """One grid per queue; with ``start`` (a local date), each runs up to the day before it."""
+def _grids(history: pd.DataFrame, config: Config) -> list[Grid]:
+    """One grid per queue."""
     timezone = config.site.timezone
     history = validate_frame_a(history, timezone, source="history")
     minutes = interval_minutes(history, config.site.interval_minutes)
@@ -106,15 +106,24 @@ def _grids(history: pd.DataFrame, config: Config, start: pd.Timestamp | None = N
     for _, rows in history.groupby("queue", sort=True):
         grid = Grid.from_frame(rows, timezone, minutes, open_cells)
         check_history_length(grid)
-        if start is not None:
-            missing = (start - grid.first_day).days - grid.n_days
-            if missing < 0:
-                last = (grid.first_day + pd.Timedelta(days=grid.n_days - 1)).date()
-                raise InputError(f"start must be after the history's last day ({last}, queue {grid.queue}); "
-                                 f"got {start.date()}; give a later start or a shorter history")
-            grid = grid.extend(missing)
         grids.append(grid)
     return grids
+
+
+def _extend_to_start(grid: Grid, start: pd.Timestamp, backtest_days: int, start_source: str) -> Grid:
+    """The grid with data gaps up to the day before ``start`` (a local date).
+
+    InputError unless ``start`` follows the history and the ``backtest_days`` before it,
+    which the backtest scores, still hold some of the history (else every score is NaN).
+    """
+    last = grid.first_day + pd.Timedelta(days=grid.n_days - 1)
+    earliest, latest = last + pd.Timedelta(days=1), last + pd.Timedelta(days=backtest_days)
+    if not earliest <= start <= latest:
+        raise InputError(f"{start_source} must be a date from {earliest.date()} to {latest.date()} for queue "
+                         f"{grid.queue}, whose history ends {last.date()} (the backtest scores the {backtest_days} "
+                         f"days before the start and needs history in them); got {start.date()}; choose a start "
+                         f"in that range, or give history that reaches closer to it")
+    return grid.extend((start - grid.first_day).days - grid.n_days)
 
 
 def _backtest(grid: Grid, models: dict[str, Model], n_days: int, config: Config, calendar: Calendar,
@@ -171,12 +180,15 @@ def _forecast_queue(grid: Grid, backtest: Backtest, chosen: str, horizon: pd.Tim
 @_one_blas_thread
 def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int, config: Config | None = None,
                     events: pd.DataFrame | None = None, models: dict[str, Model] | None = None,
-                    start: str | pd.Timestamp | None = None, progress: Progress | None = None) -> ForecastResult:
+                    start: str | pd.Timestamp | None = None, start_source: str = "--start",
+                    progress: Progress | None = None) -> ForecastResult:
     """Backtest, choose and forecast every queue of a validated Frame A ``history``.
 
     ``horizon``: a duration (``"14D"``, ``pd.Timedelta``) or whole days; the forecast
     starts at the local midnight after the history's last day, or on the local date
-    ``start`` (days between the history and ``start`` are data gaps). ``config``: site
+    ``start`` (days between the history and ``start`` are data gaps). ``start`` may lie
+    at most the backtest's span (folds x horizon days) after the history, so that the
+    backtest has history to score; ``start_source`` names it in that error. ``config``: site
     (timezone, country, opening hours) and ``[forecast]`` settings; ``events``: a table
     from :func:`forecast.calendar.read_events`; ``models``: name -> model to compare
     instead of the defaults (seasonal naive, the reference, is always added).
@@ -186,8 +198,12 @@ def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
     delta, n_days = horizon_days(horizon)
     models = _selected_models(config, models)
     forecasts, tables, folds, cleaning = [], [], [], []
-    first_day = None if start is None else pd.Timestamp(start).tz_localize(None).normalize()
-    for grid in _grids(history, config, first_day):
+    grids = _grids(history, config)
+    if start is not None:
+        first_day = pd.Timestamp(start).tz_localize(None).normalize()
+        backtest_days = fold_count(config, n_days) * n_days
+        grids = [_extend_to_start(grid, first_day, backtest_days, start_source) for grid in grids]
+    for grid in grids:
         calendar = _calendar(config, events, grid.queue)
         backtest = _backtest(grid, models, n_days, config, calendar, progress)
         table, chosen = select(backtest, rule=config.forecast.selection)

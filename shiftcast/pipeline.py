@@ -99,7 +99,8 @@ def plan_queue(history: pd.DataFrame, config: Config, horizon: pd.Timedelta, eve
     errors raise; a shift plan error is returned in ``shift_error`` (the forecast and
     requirements still count)."""
     began, cpu = time.perf_counter(), time.process_time()
-    result = forecast_queues(history, horizon=horizon, config=config, events=events, start=start)
+    result = forecast_queues(history, horizon=horizon, config=config, events=events, start=start,
+                             start_source="the plan's start (the day after the latest history of any queue)")
     minutes = interval_minutes(history, config.site.interval_minutes)
     table = staff(result.forecast, config, interval_seconds=minutes * 60)
     staffed = time.perf_counter()
@@ -417,7 +418,9 @@ def plan_files(run: PlanRun, record: dict, report_html: str) -> dict[str, object
 
 @dataclass(frozen=True)
 class LoadedPlan:
-    """A run folder read back: the frames a viewer needs, and ``run.json``."""
+    """A run folder read back: the frames a viewer needs, and ``run.json``. ``verified_inputs``:
+    the recorded inputs (history, events) whose files still have run.json's sha256;
+    ``input_warnings``: why the others are not read."""
 
     history: pd.DataFrame | None
     config: Config
@@ -430,20 +433,35 @@ class LoadedPlan:
     coverage: pd.DataFrame | None
     roster: pd.DataFrame | None
     record: dict
+    verified_inputs: dict[str, Path]
+    input_warnings: tuple[str, ...]
 
 
 def load_plan(folder: str | Path) -> LoadedPlan:
-    """Read a run folder written by ``shiftcast plan``; the history comes from its recorded path."""
+    """Read a run folder written by ``shiftcast plan``; the history comes from its recorded path.
+
+    A crafted folder cannot show other files: its own files must stay inside it (no links
+    out), and a recorded input is read only while its content has the recorded sha256."""
     folder = Path(folder)
+
+    def inside(name: str) -> Path:
+        """FOLDER/NAME, refused when a link takes it out of the folder."""
+        path = folder / name
+        if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder)):
+            raise InputError(f"{name} in the plan folder {folder} links to a file outside it, which is not read; "
+                             f"plan again with `shiftcast plan`")
+        return path
+
+    record_path = inside("run.json")
     try:
-        record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        record = json.loads(record_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise InputError(f"{folder} is not a plan folder (run.json: {error}); run `shiftcast plan` first") from None
     config = config_from_dict(record["settings"], source=f"{folder}/run.json")
     zone = config.site.timezone
 
     def read(name: str) -> pd.DataFrame | None:
-        path = folder / name
+        path = inside(name)
         return pd.read_csv(path) if path.is_file() else None
 
     def frame_c(name: str) -> pd.DataFrame | None:
@@ -454,10 +472,25 @@ def load_plan(folder: str | Path) -> LoadedPlan:
     for column in ("peak_start", "peak_end", "busiest_interval"):
         peaks[column] = pd.to_datetime(peaks[column], utc=True, format="ISO8601").dt.tz_convert(zone)
 
-    history_path = record["inputs"].get("history", {}).get("path")
+    warnings = []
+
+    def verified(name: str) -> Path | None:
+        """Input NAME's recorded path, if the file there has the recorded sha256; else None and a warning."""
+        entry = record["inputs"].get(name) or {}
+        if not entry.get("path"):
+            return None
+        path = Path(entry["path"])
+        digest = _sha256(path)
+        if digest is None or digest != entry.get("sha256"):
+            warnings.append(f"The plan's {name} file {path.name} is not read: it is missing or is not the file "
+                            f"this plan was made from (its sha256 differs from run.json's)")
+            return None
+        return path
+
+    inputs = {name: path for name in ("history", "events") if (path := verified(name)) is not None}
     history = None
-    if history_path and Path(history_path).is_file() and _sha256(Path(history_path)) == record["inputs"]["history"]["sha256"]:
-        history = validate_frame_a(pd.read_csv(history_path), zone, source=history_path)
+    if "history" in inputs:
+        history = validate_frame_a(pd.read_csv(inputs["history"]), zone, source=str(inputs["history"]))
     return LoadedPlan(
         history=history,
         config=config,
@@ -470,6 +503,8 @@ def load_plan(folder: str | Path) -> LoadedPlan:
         coverage=frame_c("coverage"),
         roster=frame_c("roster"),
         record=record,
+        verified_inputs=inputs,
+        input_warnings=tuple(warnings),
     )
 
 

@@ -27,6 +27,8 @@ __all__ = [
     "FRAME_A_COLUMNS",
     "FRAME_B_COLUMNS",
     "FRAME_C_TABLES",
+    "MAX_AHT_SECONDS",
+    "MAX_VOLUME",
     "AGENTS_COLUMNS",
     "AGENT_SUMMARY_COLUMNS",
     "COVERAGE_COLUMNS",
@@ -149,6 +151,9 @@ _REQUIRED_A = ("interval_start", "volume")
 _REQUIRED_B = ("interval_start", "volume", "agents_required", "agents_scheduled")
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _SHOWN_ROWS = 3
+# Far above any desk, far below where sums and squares of a history overflow a float.
+MAX_VOLUME = 1e9  # contacts per interval
+MAX_AHT_SECONDS = 86_400.0  # a day of handling per contact
 
 
 def parse_timestamps(
@@ -160,7 +165,8 @@ def parse_timestamps(
     Values with a UTC offset (or already timezone-aware) are converted to ``timezone``.
     Values without one are taken as site-local wall-clock time; a wall time repeated when
     clocks go back is resolved by order within each ``by`` group (the first is summer
-    time), and a wall time skipped when clocks go forward is an error (or, with
+    time, the second standard time; one that appears once is summer time), and a wall
+    time skipped when clocks go forward is an error naming it (or, with
     ``nonexistent="shift_forward"``, moved to the first valid time after the gap, as
     exports that label a spring-forward day with 24 wall-clock hours need). A column
     mixing both kinds is an error.
@@ -191,14 +197,22 @@ def parse_timestamps(
         naive = pd.to_datetime(text, format="ISO8601")
     keys = [naive] if by is None else [by.reset_index(drop=True), naive.reset_index(drop=True)]
     first_of_repeat = ~pd.concat(keys, axis=1).duplicated(keep="first").to_numpy()
-    try:
-        local = naive.dt.tz_localize(timezone, ambiguous=first_of_repeat, nonexistent=nonexistent)
-    except Exception as error:  # pandas raises several types for a skipped wall time
-        raise InputError(
-            f"{column} has a time that does not exist in {timezone} (clocks went forward): {error}; "
-            f"drop it or give timestamps with UTC offsets"
-        ) from None
+    local = naive.dt.tz_localize(timezone, ambiguous=first_of_repeat,
+                                 nonexistent="NaT" if nonexistent == "raise" else nonexistent)
+    skipped = local.isna() & naive.notna()
+    if skipped.any():
+        raise InputError(_skipped_time_message(naive, skipped, timezone, column))
     return local, True
+
+
+def _skipped_time_message(naive: pd.Series, skipped: pd.Series, timezone: str, column: str) -> str:
+    """Name the wall times skipped when clocks jump forward, the first one's data row, and the fix."""
+    first = naive[skipped].iloc[0]
+    shown = naive[skipped].dt.strftime("%Y-%m-%dT%H:%M:%S").tolist()
+    return (f"{column} must be a local time that exists in {timezone}; got {format_values(shown)} in data row "
+            f"{np.flatnonzero(skipped.to_numpy())[0] + 1}, a time no clock there shows: on {first.date()} the "
+            f"clocks jump forward over it; drop the row, or export timestamps with their "
+            f"UTC offset (like 2026-03-02T09:00:00+01:00)")
 
 
 def interval_minutes(frame: pd.DataFrame, configured: int | None = None) -> int:
@@ -228,8 +242,13 @@ def _rows(frame: pd.DataFrame, mask: pd.Series) -> str:
     return ", ".join(f"{t.isoformat() if hasattr(t, 'isoformat') else t} (queue {q})" for t, q in where.itertuples(index=False))
 
 
+def _problem(frame: pd.DataFrame, column: str, rule: str, bad: pd.Series, values: pd.Series, fix: str) -> str:
+    return (f"{column} must be {rule}; got {format_values(values[bad].tolist(), int(bad.sum()))} "
+            f"at {_rows(frame, bad)}; {fix}")
+
+
 def _check_numeric(frame: pd.DataFrame, column: str, problems: list[str], *, low: float, low_open: bool,
-                   allow_nan_where: pd.Series | None = None, fix: str) -> None:
+                   high: float | None = None, allow_nan_where: pd.Series | None = None, fix: str) -> None:
     values = pd.to_numeric(frame[column], errors="coerce")
     not_number = values.isna() & frame[column].notna()
     if not_number.any():
@@ -239,11 +258,11 @@ def _check_numeric(frame: pd.DataFrame, column: str, problems: list[str], *, low
     out_of_range = (values <= low) if low_open else (values < low)
     bad = missing | out_of_range | np.isinf(values)
     if bad.any():
-        rule = f"{'>' if low_open else '>='} {low:g}"
-        problems.append(
-            f"{column} must be {rule}; got {format_values(values[bad].tolist(), int(bad.sum()))} "
-            f"at {_rows(frame, bad)}; {fix}"
-        )
+        problems.append(_problem(frame, column, f"{'>' if low_open else '>='} {low:g}", bad, values, fix))
+    if high is not None:
+        too_large = np.isfinite(values) & (values > high)
+        if too_large.any():
+            problems.append(_problem(frame, column, f"at most {high:,.0f}", too_large, values, fix))
     frame[column] = values.astype(float)
 
 
@@ -268,14 +287,17 @@ def _validate(frame: pd.DataFrame, timezone: str, required: tuple[str, ...], sou
     if duplicated.any():
         problems.append(f"interval_start has duplicate rows for the same queue at {_rows(frame, duplicated)}; "
                         f"keep one row per queue and interval")
-    _check_numeric(frame, "volume", problems, low=0, low_open=False, fix="fix or drop the row")
+    _check_numeric(frame, "volume", problems, low=0, low_open=False, high=MAX_VOLUME,
+                   fix="fix or drop the row")
     if "aht_seconds" in frame.columns:
         no_contacts = pd.to_numeric(frame["volume"], errors="coerce").fillna(1) == 0
-        _check_numeric(frame, "aht_seconds", problems, low=0, low_open=True, allow_nan_where=no_contacts,
-                       fix="handle time must be positive where there are contacts")
+        _check_numeric(frame, "aht_seconds", problems, low=0, low_open=True, high=MAX_AHT_SECONDS,
+                       allow_nan_where=no_contacts,
+                       fix="handle time is seconds per contact, > 0 where there are contacts; fix or drop the row")
     for band in ("volume_p10", "volume_p90"):
         if band in frame.columns:
-            _check_numeric(frame, band, problems, low=0, low_open=False, fix="bands are volumes >= 0")
+            _check_numeric(frame, band, problems, low=0, low_open=False, high=MAX_VOLUME,
+                           fix="bands are volumes, counts of contacts")
     if not problems and {"volume_p10", "volume_p90"} <= set(frame.columns):
         crossed = frame["volume_p10"] > frame["volume_p90"]
         if crossed.any():

@@ -403,7 +403,7 @@ def simulate(
                                  _shifts(agents, interval, roster_rng)), dtype=float)
         done = _outcome(arrival, wait_limit, starts)
 
-        def per_interval(weights):
+        def per_interval(weights, where=where):
             return np.bincount(where, np.asarray(weights, dtype=float), minlength=size)
 
         never = np.isinf(done.wait_seconds)  # no agent ever came and nobody hung up

@@ -116,6 +116,17 @@ def test_forecast_queues_is_deterministic_and_does_not_depend_on_row_order(two_q
     assert first.cleaning["queue"].tolist() == ["a", "b"] and first.cleaning["observed_intervals"].gt(0).all()
 
 
+def test_a_start_too_far_after_the_history_for_the_backtest_is_an_input_error(two_queues):
+    config = Config(site=Site(timezone="Europe/Malta"), forecast=ForecastSettings(folds=2, models=["seasonal_naive"]))
+    # the history ends 2026-04-05; a 7-day horizon scores 2 folds x 7 days before the start
+    latest = forecast_queues(two_queues, horizon="7D", config=config, start="2026-04-19")
+    assert latest.backtest["wmape"].notna().all() and latest.backtest["scored_intervals"].gt(0).all()
+    with pytest.raises(InputError, match=r"^--start must be a date from 2026-04-06 to 2026-04-19 for queue a, whose "
+                                         r"history ends 2026-04-05 \(the backtest scores the 14 days before the start "
+                                         r"and needs history in them\); got 2026-04-20; choose a start in that range"):
+        forecast_queues(two_queues, horizon="7D", config=config, start="2026-04-20")
+
+
 def test_unknown_model_names_are_reported(two_queues):
     config = Config(forecast=ForecastSettings(models=["prophet"]))
     with pytest.raises(InputError, match="forecast.models has unknown model\\(s\\) prophet; choose from seasonal_naive"):

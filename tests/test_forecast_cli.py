@@ -10,6 +10,7 @@ import pytest
 
 from forecast_helpers import iso, make_history
 from shiftcast.cli import main
+from shiftcast.output import write_folder
 from shiftcast.schema import validate_frame_a
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +64,16 @@ def test_forecast_can_start_later_than_the_day_after_the_history(tmp_path, histo
     assert forecast["interval_start"].str.startswith("2026-04-01").all() and len(forecast) == 2 * 24
     code, _, err = run(["forecast", "--history", str(history_file), "--start", "2026-03-10", "--out", str(out)],
                        capsys)
-    assert code == 2 and "start must be after the history's last day (2026-03-29, queue chat)" in err
+    assert code == 2 and "--start must be a date from 2026-03-30 to 2026-05-24 for queue chat" in err  # 4 folds x 14D
+
+
+def test_a_start_past_what_the_backtest_can_score_is_exit_2(tmp_path, history_file, quick_config, capsys):
+    out = tmp_path / "out"
+    code, _, err = run(["forecast", "--history", str(history_file), "--horizon", "1D", "--folds", "2",
+                        "--config", str(quick_config), "--start", "2026-06-01", "--out", str(out)], capsys)
+    assert code == 2 and not out.exists()
+    assert ("--start must be a date from 2026-03-30 to 2026-04-12 for queue chat, whose history ends 2026-03-29 "
+            "(the backtest scores the 14 days before the start and needs history in them); got 2026-06-01") in err
 
 
 def test_backtest_writes_the_accuracy_table(tmp_path, history_file, capsys):
@@ -115,6 +125,8 @@ BAD = {
                          "mixes timestamps with and without a UTC offset"),
     "negative volume": (_csv(HEADER + "2026-03-02T09:00,1\n2026-03-02T10:00,-2\n"), [],
                         "volume must be >= 0; got -2"),
+    "absurd volume": (_csv(HEADER + "2026-03-02T09:00,1e308\n2026-03-02T10:00,1\n"), [],
+                      "volume must be at most 1,000,000,000; got 1e+308 at 2026-03-02T09:00:00+00:00 (queue default)"),
     "history under two weeks": (_history(10), [], "must cover at least 14 days (two weeks); got 10 days"),
     "zero horizon": (_history(21), ["--horizon", "0D"], "--horizon must be positive; got '0D'"),
     "negative horizon": (_history(21), ["--horizon", "-7D"], "--horizon must be positive; got '-7D'"),
@@ -132,14 +144,13 @@ def test_bad_input_is_one_line_exit_2_and_nothing_is_written(case, command, tmp_
         source = tmp_path / "history.csv"
         write(source)
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "previous.csv").write_text("kept")
+    write_folder(out, {"previous.csv": "kept"})  # an earlier run folder
     code, _, err = run([command, "--history", str(source), "--out", str(out), *extra], capsys)
     assert code == 2
     assert len(err.strip().splitlines()) == 1, err
     assert message in err
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
-    assert [p.name for p in out.iterdir()] == ["previous.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["previous.csv", "run.json"]
 
 
 def test_the_sample_history_forecast_feeds_staff_unchanged(tmp_path):
@@ -159,3 +170,13 @@ def test_the_sample_history_forecast_feeds_staff_unchanged(tmp_path):
     assert done.returncode == 0, done.stderr
     requirements = pd.read_csv(staff_dir / "requirements.csv")
     assert len(requirements) == len(forecast) and requirements["agents_scheduled"].gt(0).any()
+
+
+def test_an_interval_from_the_config_is_named_as_the_config_setting(tmp_path, capsys):
+    source = tmp_path / "history.csv"
+    iso(make_history(days=21)).to_csv(source, index=False)
+    config = tmp_path / "shiftcast.toml"
+    config.write_text("[site]\ninterval_minutes = 10\n")
+    code, _, err = run(["forecast", "--history", str(source), "--config", str(config), "--out", str(tmp_path / "o")],
+                       capsys)
+    assert code == 2 and "[site] interval_minutes must be a multiple" in err and "--interval" not in err

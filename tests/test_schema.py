@@ -48,19 +48,39 @@ def test_a_single_queue_file_gets_the_default_queue():
     (dict(interval_start=["yesterday"], volume=[1]), r"interval_start must be ISO 8601 timestamps .* got 'yesterday' in data row 1"),
     (dict(interval_start=["2026-06-01T10:00:00+02:00", "2026-06-01T10:15:00"], volume=[1, 2]),
      r"mixes timestamps with and without a UTC offset"),
-    (dict(interval_start=["2026-03-29T02:15:00"], volume=[1]), r"does not exist in Europe/Malta \(clocks went forward\)"),
+    (dict(interval_start=["2026-03-29T02:15:00"], volume=[1]), r"must be a local time that exists in Europe/Malta"),
     (dict(interval_start=["2026-06-01T10:00:00+02:00"] * 2, volume=[1, 2]),
      r"duplicate rows for the same queue at 2026-06-01T10:00:00\+02:00 \(queue default\)"),
     (dict(interval_start=["2026-06-01T10:00:00+02:00"], volume=[-3]),
      r"volume must be >= 0; got -3 at 2026-06-01T10:00:00\+02:00 \(queue default\); fix or drop the row"),
     (dict(interval_start=["2026-06-01T10:00:00+02:00"], volume=["many"]), r"volume must be numeric; got 'many'"),
     (dict(interval_start=["2026-06-01T10:00:00+02:00"], volume=[3], aht_seconds=[0]), r"aht_seconds must be > 0; got 0 at"),
+    (dict(interval_start=["2026-06-01T10:00:00+02:00"], volume=[3], aht_seconds=[1e308]),
+     r"aht_seconds must be at most 86,400; got 1e\+308 at 2026-06-01T10:00:00\+02:00 \(queue default\); handle time"),
+    (dict(interval_start=["2026-06-01T10:00:00+02:00"], volume=[3], volume_p10=[0], volume_p90=[1e12]),
+     r"volume_p90 must be at most 1,000,000,000; got 1000000000000.0"),
     (dict(interval_start=["2026-06-01T10:00:00+02:00"], volume=[3], volume_p10=[5], volume_p90=[4]),
      r"volume_p10 must not exceed volume_p90"),
 ])
 def test_bad_frames_get_clear_errors(columns, match):
     with pytest.raises(InputError, match=match):
         validate_frame_a(frame(**columns), TZ)
+
+
+def test_a_time_skipped_in_spring_is_named_in_the_users_words():
+    with pytest.raises(InputError) as error:
+        validate_frame_a(frame(interval_start=["2026-03-29T01:45:00", "2026-03-29T02:15:00"], volume=[1, 2]), TZ)
+    assert str(error.value) == (
+        "interval_start must be a local time that exists in Europe/Malta; got '2026-03-29T02:15:00' in data row 2, "
+        "a time no clock there shows: on 2026-03-29 the clocks jump forward over it; drop the row, or export "
+        "timestamps with their UTC offset (like 2026-03-02T09:00:00+01:00)")
+
+
+def test_an_absurd_volume_is_one_error_naming_volume():
+    with pytest.raises(InputError) as error:
+        validate_frame_a(frame(interval_start=["2026-06-01T10:00:00+02:00"], volume=[1e308], aht_seconds=[300]), TZ)
+    assert str(error.value) == ("history: volume must be at most 1,000,000,000; got 1e+308 at "
+                                "2026-06-01T10:00:00+02:00 (queue default); fix or drop the row")
 
 
 def test_all_problems_are_reported_at_once():

@@ -67,7 +67,8 @@ def load_inputs(*, history: str, config: Path | None, interval: str | None, even
         raise InputError(f"--folds must be >= 2; got {folds}")
     timezone = settings.site.timezone
     ingested = ingest(read_source(history, query=query), timezone=timezone, interval_minutes=minutes,
-                      columns=columns, shape=shape, source=Path(history).name if "://" not in history else "query")
+                      columns=columns, shape=shape, source=Path(history).name if "://" not in history else "query",
+                      interval_source="--interval" if interval is not None else "[site] interval_minutes")
     forecast_settings = settings.forecast.model_copy(update={} if folds is None else {"folds": folds})
     site = settings.site.model_copy(update={"interval_minutes": None if minutes is None else minutes})
     settings = settings.model_copy(update={"site": site, "forecast": forecast_settings})
