@@ -42,10 +42,14 @@ $(PLAN)/run.json: $(SAMPLE) $(CODE) | $(VENV)/.runtime
 	$(BIN)/shiftcast plan --history data/sample_history.csv.gz --config data/shiftcast.toml \
 		--agents data/agents.csv --events data/events.csv --out $(PLAN)
 
-## run: plan the sample desk, then serve the dashboard on http://localhost:8501 (Ctrl-C stops it)
+## run: plan the sample desk, then serve the dashboard on http://localhost:8501 (Ctrl-C stops it);
+## it listens on this machine only unless asked: make run HOST=0.0.0.0 serves every network interface
+# = not ?=: some shells export HOST (the machine's name); give it on the make command line
+HOST = 127.0.0.1
+EVERY_INTERFACE = $(filter 0.0.0.0 ::,$(HOST))
 run: $(VENV)/.runtime $(PLAN)/run.json
-	@echo "Dashboard: http://localhost:8501  (plan and report: $(PLAN)/report.html)"
-	SHIFTCAST_PLAN=$(PLAN) $(BIN)/python -m streamlit run dashboard.py --server.port 8501 \
+	@echo "Dashboard: http://$(if $(EVERY_INTERFACE),localhost,$(HOST)):8501, listening $(if $(EVERY_INTERFACE),on every network interface: anyone who can reach this machine can open it,on $(HOST) only (make run HOST=0.0.0.0 serves every interface))  (plan and report: $(PLAN)/report.html)"
+	SHIFTCAST_PLAN=$(PLAN) $(BIN)/python -m streamlit run dashboard.py --server.address $(HOST) --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false --server.fileWatcherType none
 
 ## test: the whole test suite

@@ -9,8 +9,10 @@ as the CLI: this file only loads, calls and draws.
 
 from __future__ import annotations
 
-import hashlib
+import html
 import os
+import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +42,29 @@ SAMPLE_CONFIG = ROOT / "data" / "shiftcast.toml"
 SAMPLE_EVENTS = ROOT / "data" / "events.csv"
 SAMPLE_AGENTS = ROOT / "data" / "agents.csv"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=])")
 
 st.set_page_config(page_title="Shiftcast", page_icon=":calendar:", layout="wide")
+
+
+# ------------------------------------------------------------------ names are text
+
+
+def _plain(text: object) -> str:
+    """TEXT for Streamlit's Markdown (titles, captions, alerts, labels, metric values):
+    every Markdown character backslash-escaped, so names show as typed and never as
+    links, images, emphasis or colour directives."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def _chart_label(text: str) -> str:
+    """TEXT for a plotly title, axis label or hover: plotly reads tags (<a href>, <b>) and entities in them."""
+    return html.escape(text, quote=False)
+
+
+def _queue_rows(frame: pd.DataFrame, queue: str) -> pd.DataFrame:
+    """QUEUE's rows of FRAME for a chart, the name chart-safe (pass ``_chart_label(queue)`` as the queue)."""
+    return frame[frame["queue"] == queue].assign(queue=_chart_label(queue))
 
 
 # ----------------------------------------------------------------------------- loaders
@@ -52,9 +75,8 @@ def load_base(plan_dir: str) -> dict:
     """The starting plan: the folder ``shiftcast plan`` wrote, or the sample planned here."""
     if (Path(plan_dir) / "run.json").is_file():
         plan = load_plan(plan_dir)
-        events_path = (plan.record["inputs"].get("events") or {}).get("path")
-        events = read_table(events_path) if events_path and Path(events_path).is_file() else None
-        return dict(source=f"plan folder {plan_dir}", config=plan.config, history=plan.history, events=events,
+        return dict(source=f"plan folder {plan_dir}", config=plan.config, history=plan.history,
+                    events=plan.events, warnings=plan.warnings,
                     forecast=plan.forecast, backtest=plan.backtest, heatmap=plan.heatmap, peaks=plan.peaks,
                     requirements=plan.requirements, shifts=plan.shifts, coverage=plan.coverage, roster=plan.roster,
                     plan_summary=plan.record.get("shift_plan"))
@@ -65,7 +87,7 @@ def load_base(plan_dir: str) -> dict:
     run = run_plan(history, config, horizon=pd.Timedelta(days=config.forecast.horizon_days), events=events,
                    agents=agents)
     return dict(source="the sample history (planned on this machine)", config=config, history=history,
-                events=read_table(SAMPLE_EVENTS),
+                events=events, warnings=(),
                 forecast=run.forecast.forecast, backtest=run.forecast.backtest, heatmap=run.forecast.heatmap,
                 peaks=run.forecast.peaks, requirements=run.requirements,
                 shifts=None if run.shift_plan is None else run.shift_plan.shifts,
@@ -76,17 +98,15 @@ def load_base(plan_dir: str) -> dict:
 
 @st.cache_data(show_spinner="Reading the upload...", max_entries=4)
 def read_upload(name: str, content: bytes) -> pd.DataFrame:
-    """An uploaded CSV, Excel or Parquet file as a table (columns as they are)."""
-    folder = Path(st.session_state.setdefault("upload_dir", _upload_dir()))
-    path = folder / f"{hashlib.sha256(content).hexdigest()[:12]}-{Path(name).name}"
-    path.write_bytes(content)
-    return read_table(path)
-
-
-def _upload_dir() -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix="shiftcast-upload-")
+    """An uploaded CSV, Excel or Parquet file as a table (columns as they are). The bytes
+    pass through a temporary folder, removed before returning; errors name the upload."""
+    with tempfile.TemporaryDirectory(prefix="shiftcast-upload-") as folder:
+        path = Path(folder) / f"upload{Path(name).suffix.lower()}"
+        path.write_bytes(content)
+        try:
+            return read_table(path)
+        except InputError as error:
+            raise InputError(str(error).replace(str(path), name)) from None
 
 
 @st.cache_data(show_spinner="Forecasting the upload (backtesting every model)...", max_entries=4)
@@ -116,18 +136,25 @@ def holidays_table(country: str | None, first: pd.Timestamp, last: pd.Timestamp)
 @st.cache_resource(max_entries=64)
 def forecast_chart(source: str, queue: str, minutes: int, _history, _forecast):
     """The forecast figure of one queue (built once per data source and queue)."""
-    return charts.forecast_figure(_history, _forecast, queue, interval_minutes=minutes)
+    return charts.forecast_figure(_queue_rows(_history, queue), _queue_rows(_forecast, queue), _chart_label(queue),
+                                  interval_minutes=minutes)
 
 
 # ------------------------------------------------------------------------- the data
 
 plan_dir = os.environ.get("SHIFTCAST_PLAN", str(ROOT / "out" / "plan"))
-base = load_base(plan_dir)
+try:
+    base = load_base(plan_dir)
+except InputError as error:
+    st.error(_plain(f"Cannot open the plan: {error}"))
+    st.stop()
 config = base["config"]
 zone = config.site.timezone
 
 st.sidebar.title("Shiftcast")
-st.sidebar.caption(f"{config.site.name} - times in {zone}")
+st.sidebar.caption(_plain(f"{config.site.name} - times in {zone}"))
+for warning in base["warnings"]:
+    st.sidebar.warning(_plain(warning))
 upload = st.sidebar.file_uploader("Your history: a contact log or an interval export",
                                   type=["csv", "xlsx", "parquet"], key="history_upload")
 data = base
@@ -145,9 +172,9 @@ if upload is not None:
         data = {**base, **uploaded, "source": f"upload {upload.name}", "shifts": None, "coverage": None,
                 "roster": None, "plan_summary": None, "events": None}
         for note in uploaded["notes"]:
-            st.sidebar.info(note)
+            st.sidebar.info(_plain(note))
     except InputError as error:
-        st.sidebar.error(f"Cannot use {upload.name}: {error}")
+        st.sidebar.error(_plain(f"Cannot use {upload.name}: {error}"))
 
 forecast, history = data["forecast"], data["history"]
 minutes = interval_minutes(data["requirements"], config.site.interval_minutes)
@@ -219,10 +246,10 @@ def restaff() -> dict:
     return dict(key=key, config=changed_config, requirements=table, changed=changed)
 
 
-st.title(f"{config.site.name}: {queue}")
-st.caption(f"From {data['source']}. Forecast {forecast['interval_start'].min():%a %d %b} to "
-           f"{forecast['interval_start'].max():%a %d %b %Y}, {minutes}-minute intervals, times in {zone}. "
-           f"Settings: [{settings_source}].")
+st.title(_plain(f"{config.site.name}: {queue}"))
+st.caption(_plain(f"From {data['source']}. Forecast {forecast['interval_start'].min():%a %d %b} to "
+                  f"{forecast['interval_start'].max():%a %d %b %Y}, {minutes}-minute intervals, times in {zone}. "
+                  f"Settings: [{settings_source}]."))
 forecast_tab, staffing_tab, roster_tab, export_tab = st.tabs(["Forecast", "Staffing", "Roster", "Export"])
 
 # -------------------------------------------------------------------------- forecast
@@ -249,7 +276,7 @@ with forecast_tab:
     heat = data["heatmap"][data["heatmap"]["queue"] == queue].pivot(index="weekday", columns="hour",
                                                                       values="volume_per_hour")
     heat = heat.reindex([d for d in WEEKDAYS if d in heat.index])
-    st.plotly_chart(charts.heatmap_figure(heat, title=f"Forecast contacts per hour by weekday: {queue}",
+    st.plotly_chart(charts.heatmap_figure(heat, title=f"Forecast contacts per hour by weekday: {_chart_label(queue)}",
                                           value_label="contacts / hour"), key="chart_heatmap")
     with st.expander("Heatmap numbers and daily peak windows"):
         st.dataframe(heat.round(1), key="heatmap_table")
@@ -275,12 +302,12 @@ def staffing_view() -> None:
     """What-if controls and the staffing they give. A control reruns only this view."""
     controls, view = st.columns([1, 3], gap="large")
     with controls:
-        st.markdown(f"**What if ({queue})**")
+        st.markdown(f"**What if ({_plain(queue)})**")
         what_if_controls(queue, settings)
     try:
         scenario = restaff()
     except InputError as error:
-        view.error(f"That what-if cannot be staffed: {error}")
+        view.error(_plain(f"That what-if cannot be staffed: {error}"))
         return
     st.session_state["scenario"] = scenario
     table, changed = scenario["requirements"], scenario["changed"]
@@ -301,7 +328,7 @@ def staffing_view() -> None:
         cells[5].metric("Agent-hours to schedule", f"{now['agent_hours_scheduled']:,.0f}",
                         f"{now['agent_hours_scheduled'] - before['agent_hours_scheduled']:+,.0f}" if changed else None,
                         delta_color="inverse")
-        st.plotly_chart(charts.staffing_figure(table, queue), key="chart_staffing")
+        st.plotly_chart(charts.staffing_figure(_queue_rows(table, queue), _chart_label(queue)), key="chart_staffing")
         if changed:
             st.download_button("These what-if requirements (CSV)", lambda: csv_text(table),
                                file_name="requirements_what_if.csv", mime="text/csv", key="dl_what_if")
@@ -359,11 +386,14 @@ with roster_tab:
         cells[1].metric("Paid agent-hours", f"{facts.get('paid_agent_hours', 0):,.0f}")
         cells[2].metric("Cost", f"{facts.get('cost', 0):,.0f}")
         cells[3].metric("Short agent-hours", f"{facts.get('shortfall_agent_hours', 0):,.1f}")
-        cells[4].metric("Solver", f"{facts.get('status', '-')}", f"gap {facts.get('gap', 0):.2%}", delta_color="off")
+        cells[4].metric("Solver", _plain(facts.get("status", "-")), f"gap {facts.get('gap', 0):.2%}", delta_color="off")
         days = sorted(plan["shifts"]["start"].dt.date.unique())
         day = st.selectbox("Day", days, format_func=lambda d: f"{d:%a %d %b}", key="roster_day")
-        st.plotly_chart(charts.shifts_figure(plan["shifts"], day), key="chart_shifts")
-        st.plotly_chart(charts.coverage_figure(plan["coverage"], queue), key="chart_coverage")
+        shifts = plan["shifts"].assign(queue=lambda f: f["queue"].map(_chart_label),
+                                       shift_id=lambda f: f["shift_id"].map(_chart_label))
+        st.plotly_chart(charts.shifts_figure(shifts, day), key="chart_shifts")
+        st.plotly_chart(charts.coverage_figure(_queue_rows(plan["coverage"], queue), _chart_label(queue)),
+                        key="chart_coverage")
         cover = plan["coverage"][plan["coverage"]["queue"] == queue]
         short = cover[cover["gap"] < 0]
         left, right = st.columns(2)
@@ -386,7 +416,7 @@ with roster_tab:
                     replanned = plan_shifts(requirements, scenario["config"])
                     roster = assign_roster(replanned, agents, scenario["config"]).roster
             except InputError as error:
-                st.error(f"Cannot use {agents_upload.name}: {error}")
+                st.error(_plain(f"Cannot use {agents_upload.name}: {error}"))
         if roster is not None:
             st.dataframe(roster, hide_index=True, key="roster_table")
         else:

@@ -42,6 +42,7 @@ import pandas as pd
 from forecast.runner import ForecastResult, forecast_queues
 from shiftcast.config import Config, config_from_dict
 from shiftcast.errors import InputError
+from shiftcast.output import unguard_frame
 from shiftcast.schema import interval_minutes, validate_frame_a, validate_frame_b, validate_frame_c
 from staffing.requirements import requirements as staff
 from staffing.roster import Roster, assign_roster
@@ -53,6 +54,7 @@ SHIFT_PLAN, ROSTER = "shift plan", "roster"  # failure keys beside the queue nam
 # imported once by the fork server local workers start from; the models import statsmodels lazily
 _PRELOAD = ("shiftcast.pipeline", "statsmodels.tsa.exponential_smoothing.ets", "statsmodels.tsa.statespace.sarimax",
             "statsmodels.tsa.seasonal")
+HISTORY_FILE, EVENTS_FILE = "history.parquet", "events.parquet"  # the inputs as ingested: the folder stands alone
 WORKBOOK_MAX_ROWS = 25_000  # plan.xlsx is left out above this many rows (openpyxl: ~20 s per 50 queues' 90k rows)
 
 
@@ -76,6 +78,7 @@ class PlanRun:
     failures: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     queue_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
+    events: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -294,7 +297,7 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
             failures[ROSTER] = _message(error)
         seconds["roster"] = round(time.perf_counter() - began, 3)
     return PlanRun(history, config, forecast, table, shift_plan, roster, failures, seconds,
-                   {queue: results[queue].seconds for queue in done})
+                   {queue: results[queue].seconds for queue in done}, events)
 
 
 def _run(function, *args):
@@ -411,6 +414,9 @@ def plan_files(run: PlanRun, record: dict, report_html: str) -> dict[str, object
     files: dict[str, object] = {f"{name}.csv": table for name, table in tables.items()}
     if _workbook_rows(run) <= WORKBOOK_MAX_ROWS:
         files["plan.xlsx"] = {name: table for name, table in tables.items() if name != "heatmap"}
+    files[HISTORY_FILE] = run.history
+    if run.events is not None:
+        files[EVENTS_FILE] = run.events
     files["report.html"] = report_html
     files["run.json"] = record
     return files
@@ -418,11 +424,11 @@ def plan_files(run: PlanRun, record: dict, report_html: str) -> dict[str, object
 
 @dataclass(frozen=True)
 class LoadedPlan:
-    """A run folder read back: the frames a viewer needs, and ``run.json``. ``verified_inputs``:
-    the recorded inputs (history, events) whose files still have run.json's sha256;
-    ``input_warnings``: why the others are not read."""
+    """A run folder read back: the frames a viewer needs, ``run.json``, and ``warnings`` for
+    the viewer (e.g. a folder of an older version, without its history)."""
 
     history: pd.DataFrame | None
+    events: pd.DataFrame | None
     config: Config
     forecast: pd.DataFrame
     backtest: pd.DataFrame
@@ -433,36 +439,35 @@ class LoadedPlan:
     coverage: pd.DataFrame | None
     roster: pd.DataFrame | None
     record: dict
-    verified_inputs: dict[str, Path]
-    input_warnings: tuple[str, ...]
+    warnings: tuple[str, ...]
 
 
 def load_plan(folder: str | Path) -> LoadedPlan:
-    """Read a run folder written by ``shiftcast plan``; the history comes from its recorded path.
-
-    A crafted folder cannot show other files: its own files must stay inside it (no links
-    out), and a recorded input is read only while its content has the recorded sha256."""
+    """Read a run folder written by ``shiftcast plan``. Everything comes from the folder itself
+    (the history it was made from is its ``history.parquet``): paths recorded in run.json are
+    never read, and a file that links out of the folder is refused."""
     folder = Path(folder)
 
     def inside(name: str) -> Path:
         """FOLDER/NAME, refused when a link takes it out of the folder."""
         path = folder / name
         if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder)):
-            raise InputError(f"{name} in the plan folder {folder} links to a file outside it, which is not read; "
+            raise InputError(f"{name} in the plan folder {folder.name} links to a file outside it, which is not read; "
                              f"plan again with `shiftcast plan`")
         return path
 
-    record_path = inside("run.json")
     try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
+        record = json.loads(inside("run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise InputError(f"{folder} is not a plan folder (run.json: {error}); run `shiftcast plan` first") from None
-    config = config_from_dict(record["settings"], source=f"{folder}/run.json")
+        raise InputError(f"{folder.name} is not a plan folder (run.json: {error}); run `shiftcast plan` first") from None
+    config = config_from_dict(record["settings"], source=f"{folder.name}/run.json")
     zone = config.site.timezone
 
     def read(name: str) -> pd.DataFrame | None:
         path = inside(name)
-        return pd.read_csv(path) if path.is_file() else None
+        if not path.is_file():
+            return None
+        return pd.read_parquet(path) if path.suffix == ".parquet" else unguard_frame(pd.read_csv(path))
 
     def frame_c(name: str) -> pd.DataFrame | None:
         table = read(f"{name}.csv")
@@ -471,28 +476,13 @@ def load_plan(folder: str | Path) -> LoadedPlan:
     peaks = read("peaks.csv")
     for column in ("peak_start", "peak_end", "busiest_interval"):
         peaks[column] = pd.to_datetime(peaks[column], utc=True, format="ISO8601").dt.tz_convert(zone)
-
-    warnings = []
-
-    def verified(name: str) -> Path | None:
-        """Input NAME's recorded path, if the file there has the recorded sha256; else None and a warning."""
-        entry = record["inputs"].get(name) or {}
-        if not entry.get("path"):
-            return None
-        path = Path(entry["path"])
-        digest = _sha256(path)
-        if digest is None or digest != entry.get("sha256"):
-            warnings.append(f"The plan's {name} file {path.name} is not read: it is missing or is not the file "
-                            f"this plan was made from (its sha256 differs from run.json's)")
-            return None
-        return path
-
-    inputs = {name: path for name in ("history", "events") if (path := verified(name)) is not None}
-    history = None
-    if "history" in inputs:
-        history = validate_frame_a(pd.read_csv(inputs["history"]), zone, source=str(inputs["history"]))
+    history = read(HISTORY_FILE)
+    warnings = () if history is not None else (
+        f"This plan folder has no {HISTORY_FILE} (an older Shiftcast made it): the history is not shown; "
+        f"plan again with `shiftcast plan`",)
     return LoadedPlan(
-        history=history,
+        history=None if history is None else validate_frame_a(history, zone, source=HISTORY_FILE),
+        events=read(EVENTS_FILE),
         config=config,
         forecast=validate_frame_a(read("forecast.csv"), zone, source="forecast.csv"),
         backtest=read("backtest.csv"),
@@ -503,8 +493,7 @@ def load_plan(folder: str | Path) -> LoadedPlan:
         coverage=frame_c("coverage"),
         roster=frame_c("roster"),
         record=record,
-        verified_inputs=inputs,
-        input_warnings=tuple(warnings),
+        warnings=warnings,
     )
 
 

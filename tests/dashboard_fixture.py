@@ -3,6 +3,8 @@ history, cheap models, a one-week horizon, and a roster of the sample agents who
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -47,3 +49,26 @@ def build_plan(folder: Path) -> Path:
     inputs = {"history": history_path, "config": config_path, "events": DATA / "events.csv"}
     record = run_record(run, inputs=inputs, horizon="7D", workers=1, dask_scheduler=None)
     return write_folder(folder / "plan", plan_files(run, record, build_report(run)))
+
+
+def copy_plan(plan: Path, folder: Path) -> Path:
+    """A copy of the plan folder ``plan`` at ``folder``, to craft without touching the shared one."""
+    return Path(shutil.copytree(plan, folder))
+
+
+def edit_record(plan: Path, change) -> None:
+    """Rewrite ``plan/run.json`` with ``change(record)`` applied."""
+    record = json.loads((plan / "run.json").read_text())
+    change(record)
+    (plan / "run.json").write_text(json.dumps(record))
+
+
+def rename_queue(plan: Path, old: str, new: str) -> None:
+    """Rename queue ``old`` to ``new`` in every table of ``plan`` (queue column and shift ids)."""
+    for path in plan.glob("*.csv"):
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if "queue" in table:
+            table["queue"] = table["queue"].replace(old, new)
+        if "shift_id" in table:
+            table["shift_id"] = table["shift_id"].str.replace(f"{old}-", f"{new}-", regex=False)
+        table.to_csv(path, index=False)

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import html
+import json
+import os
+import re
+import subprocess
+import tempfile
+
 import pandas as pd
 import pytest
+from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 from shiftcast.pipeline import load_plan
 from tests.conftest import DATA, ROOT
+from tests.dashboard_fixture import copy_plan, edit_record, rename_queue
+
+# A name that is an image, a link and emphasis if it is read as Markdown or HTML
+NAME = '![t](http://127.0.0.1:9/track.png) <a href="http://127.0.0.1:9/a">a</a> **b**'
 
 
 @pytest.fixture
@@ -15,13 +27,41 @@ def plan_dir(dashboard_plan):
     return dashboard_plan
 
 
-@pytest.fixture
-def app(plan_dir, monkeypatch):
-    monkeypatch.setenv("SHIFTCAST_PLAN", str(plan_dir))
+def open_dashboard(plan, monkeypatch) -> AppTest:
+    monkeypatch.setenv("SHIFTCAST_PLAN", str(plan))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+@pytest.fixture
+def app(plan_dir, monkeypatch):
+    return open_dashboard(plan_dir, monkeypatch)
+
+
+def shown(markdown: str) -> str:
+    """The text Markdown shows for ``markdown`` (backslash escapes resolved, tags dropped)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", MarkdownIt("commonmark").render(markdown))).strip()
+
+
+def markdown_texts(at: AppTest) -> list[str]:
+    """Every text on the page that Streamlit renders as Markdown."""
+    texts = [e.value for kind in ("title", "subheader", "caption", "markdown", "info", "warning", "error")
+             for e in getattr(at, kind)]
+    return texts + [str(part) for m in at.metric for part in (m.label, m.value, m.delta) if part is not None]
+
+
+def chart_texts(at: AppTest) -> list[str]:
+    """Every string in the page's plotly figures (titles, labels, trace names, hover templates)."""
+    def strings(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict | list):
+            for child in node.values() if isinstance(node, dict) else node:
+                yield from strings(child)
+
+    return [text for chart in at.get("plotly_chart") for text in strings(json.loads(chart.proto.spec))]
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -40,7 +80,7 @@ def number(at: AppTest, label: str) -> float:
 def test_starts_on_the_plan_with_numbers_that_match_it(app, plan_dir):
     plan = load_plan(plan_dir)
     chat = plan.forecast[plan.forecast["queue"] == "chat_en"]
-    assert app.title[0].value == "Wallet support (sample): chat_en"
+    assert shown(app.title[0].value) == "Wallet support (sample): chat_en"
     assert metric(app, "Contacts forecast") == f"{chat['volume'].sum():,.0f}"
     required = plan.requirements[plan.requirements["queue"] == "chat_en"]
     assert number(app, "Peak agents to schedule") == required["agents_scheduled"].max()
@@ -54,7 +94,7 @@ def test_starts_on_the_plan_with_numbers_that_match_it(app, plan_dir):
 
 def test_switching_queue_shows_that_queue(app):
     app.selectbox(key="queue").set_value("email").run()
-    assert app.title[0].value == "Wallet support (sample): email"
+    assert shown(app.title[0].value) == "Wallet support (sample): email"
     assert "Mean response (min)" in [m.label for m in app.metric]  # deferred work, not Erlang
     assert not app.exception
 
@@ -116,17 +156,17 @@ def test_uploading_a_good_history_forecasts_it(app):
     history = history[history["queue"] == "voice_en"].tail(96 * 21)
     app.file_uploader(key="history_upload").set_value(("my_export.csv", history.to_csv(index=False).encode(), "text/csv")).run()
     assert not app.exception and not app.error
-    assert app.title[0].value == "Wallet support (sample): voice_en"
-    assert any("From upload my_export.csv" in c.value for c in app.caption)
+    assert shown(app.title[0].value) == "Wallet support (sample): voice_en"
+    assert any("From upload my_export.csv" in shown(c.value) for c in app.caption)
     assert number(app, "Peak agents to schedule") > 0
 
 
 def test_uploading_a_bad_file_shows_a_readable_error(app):
     app.file_uploader(key="history_upload").set_value(("bad.csv", b"when,how_many\nyesterday,3\n", "text/csv")).run()
     assert not app.exception
-    errors = [e.value for e in app.sidebar.error]
+    errors = [shown(e.value) for e in app.sidebar.error]
     assert len(errors) == 1 and errors[0].startswith("Cannot use bad.csv:")
-    assert app.title[0].value == "Wallet support (sample): chat_en"  # still on the plan
+    assert shown(app.title[0].value) == "Wallet support (sample): chat_en"  # still on the plan
 
 
 def test_roster_table_and_downloads(app):
@@ -135,3 +175,110 @@ def test_roster_table_and_downloads(app):
     labels = [b.label for b in app.get("download_button")]
     assert labels == ["forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "roster.csv",
                       "Everything as one Excel workbook"]
+
+
+@pytest.fixture
+def crafted(dashboard_plan, tmp_path):
+    """A copy of the test plan whose queue email, site name and solver status are NAME."""
+    plan = copy_plan(dashboard_plan, tmp_path / "crafted")
+    rename_queue(plan, "email", NAME)
+
+    def change(record):
+        record["settings"]["site"]["name"] = NAME
+        record["shift_plan"]["status"] = NAME
+
+    edit_record(plan, change)
+    return plan
+
+
+def test_names_render_as_text_never_as_markdown(crafted, monkeypatch):
+    at = open_dashboard(crafted, monkeypatch)
+    assert at.selectbox(key="queue").value == NAME  # sorts first
+    for text in markdown_texts(at):
+        page = MarkdownIt("commonmark").render(text)
+        assert "<img" not in page and "<a " not in page, text
+    assert shown(at.title[0].value) == f"{NAME}: {NAME}"
+    assert shown(at.sidebar.caption[0].value).startswith(f"{NAME} - times in")
+    assert shown(metric(at, "Solver")) == NAME
+    assert any(shown(m.value) == f"What if ({NAME})" for m in at.markdown)
+
+
+def test_charts_show_names_as_text_never_as_html(crafted, monkeypatch):
+    texts = chart_texts(open_dashboard(crafted, monkeypatch))
+    assert not [text for text in texts if "<a " in text or "<img" in text]
+    escaped = html.escape(NAME, quote=False)
+    for title in ("Contacts per 15 min: ", "Forecast contacts per hour by weekday: ", "Agents per interval: ",
+                  "Shift plan coverage: "):
+        assert title + escaped in texts, title
+    assert any(text.startswith(escaped + " ") for text in texts)  # the shift timeline's bar labels
+
+
+def test_a_crafted_run_json_cannot_show_other_files(dashboard_plan, tmp_path, monkeypatch):
+    plan = copy_plan(dashboard_plan, tmp_path / "crafted")
+    secret = tmp_path / "secret.csv"
+    secret.write_text("start,end,name,expected_multiplier\n2026-01-01,2026-01-02,TOP SECRET,1\n")
+
+    def change(record):
+        record["inputs"]["events"]["path"] = str(secret)  # its sha256 stays the real events file's
+        record["inputs"]["history"] = {"path": str(secret), "sha256": None}
+
+    edit_record(plan, change)
+    at = open_dashboard(plan, monkeypatch)
+    assert not any("TOP SECRET" in d.value.to_string() for d in at.dataframe)
+    events = [d.value for d in at.dataframe if {"start", "end", "name"} <= set(d.value.columns)]
+    assert len(events) == 1 and "TOP SECRET" not in set(events[0]["name"])  # the folder's own events.parquet
+    assert not at.sidebar.warning and not at.error
+    assert metric(at, "Contacts forecast")  # the plan itself still shows
+
+
+def test_a_plan_file_linking_outside_the_folder_is_refused(dashboard_plan, tmp_path, monkeypatch):
+    plan = copy_plan(dashboard_plan, tmp_path / "crafted")
+    outside = tmp_path / "someone_elses_roster.csv"
+    (plan / "roster.csv").rename(outside)
+    (plan / "roster.csv").symlink_to(outside)
+    at = open_dashboard(plan, monkeypatch)
+    assert not at.dataframe
+    errors = [shown(e.value) for e in at.error]
+    assert errors == [f"Cannot open the plan: roster.csv in the plan folder {plan.name} links to a file outside it, "
+                      f"which is not read; plan again with `shiftcast plan`"]
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """A temp folder of the test's own for everything tempfile creates."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_uploads_leave_no_temporary_files(app, private_tmp, tmp_path):
+    agents = (DATA / "agents.csv").read_bytes()
+    app.file_uploader(key="agents_upload").set_value((f"agents-{tmp_path.name}.csv", agents, "text/csv")).run()
+    assert not app.exception and not app.error
+    app.file_uploader(key="history_upload").set_value(("bad.csv", b"when,how_many\nyesterday,3\n", "text/csv")).run()
+    assert len(app.error) == 1  # reading failed
+    assert list(private_tmp.glob("shiftcast-upload-*")) == []
+
+
+@pytest.mark.parametrize("uploader", ["history_upload", "agents_upload"])
+def test_upload_errors_name_the_upload_not_the_server_path(app, private_tmp, uploader):
+    name = "![u](http://127.0.0.1:9/u.png) roster.csv"
+    app.file_uploader(key=uploader).set_value((name, b"name,skills\n", "text/csv")).run()
+    assert not app.exception
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and str(private_tmp) not in errors[0] and "shiftcast-upload" not in errors[0]
+    assert shown(errors[0]) == f"Cannot use {name}: {name} has no data rows; give a file with a header row and data"
+    assert "<img" not in MarkdownIt("commonmark").render(errors[0])
+
+
+@pytest.mark.parametrize("option, address, says", [
+    ((), "127.0.0.1", "listening on 127.0.0.1 only"),
+    (("HOST=0.0.0.0",), "0.0.0.0", "listening on every network interface"),
+])
+def test_make_run_listens_on_localhost_unless_asked(option, address, says):
+    env = {name: value for name, value in os.environ.items() if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    recipe = subprocess.run(["make", "-n", "run", *option], cwd=ROOT, capture_output=True, text=True, check=True,
+                            env={**env, "HOST": "exported-by-a-shell"}).stdout  # as some shells do
+    assert f"--server.address {address} " in recipe
+    assert says in next(line for line in recipe.splitlines() if line.startswith('echo "Dashboard:'))

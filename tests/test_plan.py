@@ -166,9 +166,10 @@ def test_the_run_folder_holds_every_table_valid_and_the_record(desk, reference):
     assert record["shift_plan"]["status"] == "optimal" and record["roster"]["agents"] == 16
     assert set(record["shift_plan"]["service_level"]) == set(QUEUES)
 
-    loaded = load_plan(reference)  # what the dashboard starts from
+    loaded = load_plan(reference)  # what the dashboard starts from: the folder alone, not the inputs' paths
     assert loaded.history is not None and set(loaded.history["queue"]) == {*QUEUES, "late"}
-    assert loaded.record["queues"] == record["queues"]
+    assert loaded.history.equals(validate_frame_a(pd.read_csv(desk["history"]), zone))
+    assert loaded.record["queues"] == record["queues"] and loaded.warnings == ()
 
 
 class _Tags(HTMLParser):
