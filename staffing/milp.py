@@ -23,6 +23,10 @@ steps (an LP-based restricted master heuristic, "price and branch"):
 The reported gap is always against a proven lower bound, so "optimal" means "proven
 within ``mip_rel_gap`` of optimal". HiGHS checks its time limit between steps of its
 own, so a large model can overrun ``time_limit_seconds`` by a few seconds.
+
+HiGHS is deterministic: the same model gives the same solution in every run unless a
+time limit stops it, and then how far it got depends on the machine and its load. A
+plan no time limit cut short (the sample desk's) is therefore the same in every run.
 """
 
 from __future__ import annotations
@@ -211,15 +215,18 @@ def equality_lp(cost: np.ndarray, *, rows: np.ndarray, columns: np.ndarray, righ
 
 def integer_program(cost: np.ndarray, *, rows: np.ndarray, columns: np.ndarray, right_side: np.ndarray,
                     upper: np.ndarray, integer: np.ndarray, time_limit_seconds: float, mip_rel_gap: float,
-                    values: np.ndarray | None = None) -> np.ndarray | None:
+                    node_limit: int, values: np.ndarray | None = None) -> np.ndarray | None:
     """Minimise ``cost @ x`` s.t. ``A @ x = right_side``, ``0 <= x <= upper``, ``x[integer]``
-    whole (A as in :func:`equality_lp`), by HiGHS within the time limit. Returns the best
-    solution found (integers rounded exactly), or None if HiGHS found none."""
+    whole (A as in :func:`equality_lp`), by HiGHS within the time limit and ``node_limit``
+    branch-and-bound nodes (a limit that, unlike time, stops every run at the same
+    solution). Returns the best solution found (integers rounded exactly), or None if
+    HiGHS found none."""
     values = np.ones(rows.size) if values is None else values
     matrix = sp.csr_array((values, (rows, columns)), shape=(right_side.size, cost.size))
     result = milp(cost, integrality=integer.astype(np.uint8), bounds=Bounds(np.zeros(cost.size), upper),
                   constraints=[LinearConstraint(matrix, right_side, right_side)],
-                  options={"time_limit": max(time_limit_seconds, 0.1), "mip_rel_gap": mip_rel_gap})
+                  options={"time_limit": max(time_limit_seconds, 0.1), "mip_rel_gap": mip_rel_gap,
+                           "node_limit": node_limit})
     if result.x is None:
         return None
     return np.where(integer, np.round(result.x), result.x)

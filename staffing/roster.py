@@ -24,7 +24,9 @@ agent: ``hours_short``), give two consecutive days off, and share weekend and ni
 fairly: each weekend (night) shift beyond the plan's weekend (night) share of the agent's
 own shifts, rounded up, is penalised. Contracts that no roster could honour (more hours than
 ``max_shifts`` of the longest shift, a ``max_shifts`` leaving fewer than ``min_days_off``
-days off, skills that name no queue) are input errors.
+days off) are input errors. Skills for queues outside the plan (an agents file for more
+queues than the run) are ignored, and agents left without a skill are not rostered; the
+supply note names both.
 
 How it is solved (``docs/roster.md`` has the measurements behind each choice):
 
@@ -48,6 +50,11 @@ How it is solved (``docs/roster.md`` has the measurements behind each choice):
 - While the heavy rules (unassigned hours, minimum shifts, contract hours) still cost
   more than the bound, a second greedy start valued by the LP's duals and a MILP over
   every week the searches visited (HiGHS) look for a better roster.
+- Every step stops when it is done or at a work limit counted in rounds or nodes, never
+  on the clock, and visits agents, groups and patterns in a fixed order: identical
+  inputs give identical rosters, in any process and on any machine.
+  ``roster.time_limit_seconds`` is a safety net checked between rounds; a run it cuts
+  short (``time_limit_reached``) depends on the machine's speed and load.
 
 Limits: the search is a heuristic. The LP bound is tight for the heavy rules but weak for
 the light ones (days off, fairness), so a roster whose only cost left is light shows a gap
@@ -62,6 +69,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,8 +99,11 @@ GREEDY_OVERTIME_HOUR_COST = HOUR_SHORT_COST
 # the greedy start only: an open seat is worth up to this share more when most of its shift is open
 GREEDY_SPREAD = 0.2
 _CANDIDATES = 4  # patterns per dynamic program tried by the local search
-# shares of roster.time_limit_seconds by which each step must end (each stops earlier when done)
-_SHARES = {"local search": 0.25, "bound": 0.5, "second start": 0.7, "recombination": 0.9}
+# work limits, counted, never timed, so that identical inputs give identical rosters; each step
+# stops sooner when done (the sample desk: 11 rounds of local search, 18 of pricing, no MILP)
+_MOST_ROUNDS = 50  # rounds of the local search (each re-plans every agent once)
+_MOST_PRICING_ROUNDS = 60  # rounds of column generation for the bound
+_MOST_MILP_NODES = 1_000  # branch-and-bound nodes of the MILP over the visited weeks
 _NEG = -np.inf
 
 
@@ -104,7 +115,9 @@ class Roster:
     proven lower bound on it; ``gap``: ``(objective - bound) / objective``; ``status``:
     ``optimal`` when ``gap <= roster.mip_rel_gap``, else ``feasible``. ``supply``: per
     queue, the plan's demand and what the agents who may work it can supply (see
-    :func:`supply_and_demand`).
+    :func:`supply_and_demand`). ``time_limit_reached``: the search was cut short by
+    ``roster.time_limit_seconds``, so another run (on a faster or quieter machine) may
+    give another roster.
     """
 
     roster: pd.DataFrame
@@ -116,6 +129,7 @@ class Roster:
     objective: float = float("nan")
     bound: float = float("nan")
     supply: pd.DataFrame | None = field(default=None, compare=False)
+    time_limit_reached: bool = False
 
     def summary(self) -> dict[str, Any]:
         """The roster's figures as a JSON-ready dict."""
@@ -127,6 +141,7 @@ class Roster:
             "unassigned_agent_hours": float((self.unassigned["agents_unassigned"] * self.unassigned["paid_hours"]).sum()),
             "agents_under_contract": int((self.agents["hours_short"] > 0).sum()),
             "hours_under_contract": float(self.agents["hours_short"].sum()),
+            "time_limit_reached": self.time_limit_reached,
         }
         if self.supply is not None:
             facts["supply_short_hours"] = float(self.supply.attrs.get("short_hours", 0.0))
@@ -164,9 +179,36 @@ def _unavailable(days: list[str], week_start: pd.Timestamp) -> set[int]:
     return off
 
 
+_NAMED = 5  # agents named in a note, at most
+
+
+def _within_plan(agents: pd.DataFrame, plan: ShiftPlan) -> tuple[pd.DataFrame, str]:
+    """The agents with only their skills for the plan's queues, less those left with none,
+    and a note naming what was left out ("" when nothing was)."""
+    queues = set(plan.shifts["queue"]) | set(plan.coverage["queue"])
+    skills = agents["skills"].map(lambda names: [name for name in names if name in queues])
+    outside = Counter(name for names in agents["skills"] for name in dict.fromkeys(names) if name not in queues)
+    unused = (skills.map(len) == 0).to_numpy()
+    kept = agents.assign(skills=skills)[~unused].reset_index(drop=True)
+    return kept, _left_out_note(outside, list(agents["agent"][unused]))
+
+
+def _left_out_note(outside: Counter, unused: list[str]) -> str:
+    """A note like "skills for queues not in the plan ignored: voice_de (3 agents)" that
+    also names the agents left without a skill; "" when no skill was ignored."""
+    if not outside:
+        return ""
+    skills = ", ".join(f"{queue} ({count} agent{'s' * (count > 1)})" for queue, count in sorted(outside.items()))
+    note = f"skills for queues not in the plan ignored: {skills}"
+    if unused:
+        more = f" and {len(unused) - _NAMED} more" if len(unused) > _NAMED else ""
+        note += f"; not rostered, without a skill in the plan: {', '.join(map(repr, unused[:_NAMED]))}{more}"
+    return note
+
+
 def _check_agents(agents: pd.DataFrame, plan: ShiftPlan, config: Config) -> None:
-    """Input errors for skills no queue has, languages that contradict skills, and contracts
-    no roster could honour; all problems in one message."""
+    """Input errors for languages that contradict skills and contracts no roster could
+    honour; all problems in one message."""
     rules, shifts = config.roster, config.shifts
     known = sorted(set(plan.shifts["queue"]) | set(plan.coverage["queue"]) | set(config.queues))
     problems = []
@@ -178,10 +220,6 @@ def _check_agents(agents: pd.DataFrame, plan: ShiftPlan, config: Config) -> None
     tolerance = rules.contract_tolerance_hours
     for row in agents.itertuples(index=False):
         name = row.agent
-        unknown = [s for s in row.skills if s not in known]
-        if unknown:
-            problems.append(f"skills must be queues ({', '.join(known)}); got {', '.join(map(repr, unknown))} "
-                            f"for agent {name!r}; fix the name or drop it")
         for skill in row.skills:
             language = rules.queue_languages.get(skill)
             if language and language not in row.languages:
@@ -251,9 +289,10 @@ def supply_and_demand(plan: ShiftPlan, agents: pd.DataFrame, config: Config) -> 
     capacity of every agent who can work any of them. ``attrs["short_hours"]`` is the
     largest such excess (up to ``_SUBSET_QUEUES`` queues every set is checked, beyond that
     single queues and pairs) and ``attrs["note"]`` says which queues, in words, together
-    with the hours the contracts' minimums need against the plan's hours.
+    with the hours the contracts' minimums need against the plan's hours, and the skills
+    for queues not in the plan, which count for nothing (see :func:`assign_roster`).
     """
-    rules = config.roster
+    agents, left_out = _within_plan(agents, plan)
     shifts = plan.shifts
     demand = (shifts["agents"] * shifts["paid_hours"]).groupby(shifts["queue"]).sum()
     queues = sorted(demand.index)
@@ -285,6 +324,8 @@ def supply_and_demand(plan: ShiftPlan, agents: pd.DataFrame, config: Config) -> 
         notes.append(f"the contracts need at least {minimum:,.0f} paid hours in whole shifts (contract - "
                      f"roster.contract_tolerance_hours), the plan has {offered:,.0f}: some agents must stay "
                      f"below contract")
+    if left_out:
+        notes.append(left_out)
     table.attrs["short_hours"] = worst
     table.attrs["note"] = "; ".join(notes)
     return table
@@ -487,6 +528,22 @@ class _WeekPatterns:
 # ------------------------------------------------------------------- groups and search
 
 
+class _Deadline:
+    """``roster.time_limit_seconds`` as a safety net: the searches check it between rounds
+    and remember (``reached``) whether it cut them short."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.perf_counter() + seconds
+        self.reached = False
+
+    def passed(self) -> bool:
+        self.reached = self.reached or time.perf_counter() >= self.at
+        return self.reached
+
+    def seconds_left(self) -> float:
+        return self.at - time.perf_counter()
+
+
 @dataclass
 class _Week:
     """The plan's shift rows as arrays, shape (S,), and the rules every group shares."""
@@ -662,16 +719,17 @@ class _Search:
         value[rows[leading]], donor[rows[leading]] = gains[leading], owners[leading]
         return value, donor
 
-    def descend(self, deadline: float) -> None:
-        """Improve agent after agent until a round changes nothing, or ``deadline``: rounds
-        of single re-plans while they help, then a round that also tries chains."""
+    def descend(self, deadline: _Deadline) -> None:
+        """Improve agent after agent until a round changes nothing (at most ``_MOST_ROUNDS``
+        rounds, or until ``deadline``): rounds of single re-plans while they help, then a
+        round that also tries chains."""
         chain = False
-        while time.perf_counter() < deadline:
+        for _ in range(_MOST_ROUNDS):
+            if deadline.passed():
+                return
             improved = False
             for a in range(len(self.rows)):
                 improved |= self.improve(a, chain)
-                if time.perf_counter() >= deadline:
-                    return
             if not improved and chain:
                 return
             chain = not improved
@@ -775,11 +833,11 @@ class _Master:
         keys, n_groups, n_rows = list(self.pool), len(self.groups), self.week.wanted.size
         rows = [self.pool[key] for key in keys]
         column = np.repeat(np.arange(len(keys)), [r.size + 1 for r in rows])
-        row = np.concatenate([np.r_[g, n_groups + r] for (g, _), r in zip(keys, rows)])
+        row = np.concatenate([np.zeros(0, dtype=np.int64)] + [np.r_[g, n_groups + r] for (g, _), r in zip(keys, rows)])
         cost = np.r_[[self.groups[g].cost(r) for (g, _), r in zip(keys, rows)], UNASSIGNED_HOUR_COST * self.week.paid]
         return keys, cost, np.r_[row, n_groups + np.arange(n_rows)], np.r_[column, len(keys) + np.arange(n_rows)]
 
-    def bound(self, deadline: float) -> float:
+    def bound(self, deadline: _Deadline) -> float:
         """Column generation: a proven lower bound on the objective, and a grown pool.
 
         Each round solves the master LP, prices every group at its duals ``pi`` by the
@@ -787,18 +845,21 @@ class _Master:
         the Lagrangian bound ``L(pi) = sum_s wanted_s x min(pi_s, unassigned cost_s) -
         sum_g n_g x max_p (pi . p - cost_p)`` holds, with the max taken over a relaxation
         (the program without the Sunday-to-Monday rest), so each round gives a bound.
-        Stops when no pattern prices out or the bound meets the LP, or at ``deadline``;
-        returns the best bound seen. (Dual smoothing did not cut the rounds on the sample
-        desk or the bench; see docs/roster.md.)
+        Stops when no pattern prices out or the bound meets the LP, after
+        ``_MOST_PRICING_ROUNDS`` rounds, or at ``deadline``; returns the best bound seen.
+        (Dual smoothing did not cut the rounds on the sample desk or the bench; see
+        docs/roster.md.)
         """
         groups, week = self.groups, self.week
         ceiling = UNASSIGNED_HOUR_COST * week.paid
         best = _NEG
-        while time.perf_counter() < deadline:
+        for _ in range(_MOST_PRICING_ROUNDS):
+            if deadline.passed():
+                break
             keys, cost, row, column = self._problem()
             solved = equality_lp(cost, rows=row, columns=column, right_side=np.r_[self.sizes, week.wanted],
                                  upper=np.r_[np.full(len(keys), np.inf), week.wanted],
-                                 time_limit_seconds=deadline - time.perf_counter())
+                                 time_limit_seconds=deadline.seconds_left())
             if solved is None:
                 break
             value, x, duals = solved
@@ -820,9 +881,10 @@ class _Master:
 
     def roster(self, pool: dict[tuple[int, bytes], np.ndarray], time_limit_seconds: float, mip_rel_gap: float
                ) -> list[tuple[int, np.ndarray, int]] | None:
-        """The best roster made of ``pool``'s patterns (HiGHS MILP), as (group, rows, agents)
-        triples. Give it the patterns the local search visited: a pool grown by column
-        generation has a near-fractional LP that HiGHS rounds poorly (see docs/roster.md)."""
+        """The best roster made of ``pool``'s patterns (HiGHS MILP, at most ``_MOST_MILP_NODES``
+        nodes), as (group, rows, agents) triples. Give it the patterns the local search
+        visited: a pool grown by column generation has a near-fractional LP that HiGHS
+        rounds poorly (see docs/roster.md)."""
         saved, self.pool = self.pool, dict(pool)
         for g in range(len(self.groups)):
             self.pool.setdefault((g, b""), np.zeros(0, dtype=np.int64))
@@ -831,7 +893,8 @@ class _Master:
         solution = integer_program(cost, rows=row, columns=column, right_side=np.r_[self.sizes, self.week.wanted],
                                    upper=np.r_[np.full(len(keys), np.inf), self.week.wanted],
                                    integer=np.r_[np.ones(len(keys), dtype=bool), np.zeros(self.week.wanted.size, dtype=bool)],
-                                   time_limit_seconds=time_limit_seconds, mip_rel_gap=mip_rel_gap)
+                                   time_limit_seconds=time_limit_seconds, mip_rel_gap=mip_rel_gap,
+                                   node_limit=_MOST_MILP_NODES)
         if solution is None:
             return None
         counts = np.round(solution[: len(keys)]).astype(np.int64)
@@ -844,51 +907,56 @@ class _Master:
 def assign_roster(plan: ShiftPlan, agents: pd.DataFrame, config: Config) -> Roster:
     """Assign the validated ``agents`` to ``plan``'s shifts under ``config.roster``'s rules.
 
-    Raises :class:`InputError` for unknown skills and impossible contracts; shifts no
-    agent can take are reported in ``unassigned``, never dropped silently.
+    Skills for queues not in the plan are ignored, and agents left without a skill are not
+    rostered (``supply_note`` names both). Raises :class:`InputError` for impossible
+    contracts; shifts no agent can take are reported in ``unassigned``, never dropped
+    silently.
 
-    Steps: the greedy start and local search (until a quarter of
-    ``roster.time_limit_seconds`` at most), the bound (until half), then, only while the
-    heavy rules' costs stay above the bound, a second start from the LP's duals (until
-    70%) and a MILP over the weeks the searches visited (until 90%), each followed by
-    local search. Each step ends early when it is done, so small rosters take well under
-    a second and the sample desk about ten seconds.
+    Steps: the greedy start and local search, the bound, then, only while the heavy rules'
+    costs stay above the bound, a second start from the LP's duals and a MILP over the
+    weeks the searches visited, each followed by local search. Each step stops when it is
+    done or at its work limit (``_MOST_ROUNDS``, ``_MOST_PRICING_ROUNDS``,
+    ``_MOST_MILP_NODES``), so identical inputs give identical rosters: small rosters take
+    well under a second, the sample desk about ten seconds. ``roster.time_limit_seconds``
+    is only a safety net: a run it cuts short says so (``time_limit_reached``), and only
+    such a run can differ from another.
     """
     began = time.perf_counter()
+    deadline = _Deadline(config.roster.time_limit_seconds)
+    everyone = agents
+    agents = _within_plan(agents, plan)[0]
     _check_agents(agents, plan, config)
     rules = config.roster
-    agents = agents.reset_index(drop=True)
     shifts = _shift_table(plan, config)
     week = _Week.of(shifts, config)
     groups = _groups(agents, plan, shifts, week, config)
-    limit = rules.time_limit_seconds
     search = _Search(groups, week, len(agents))
     search.greedy()
-    search.descend(began + _SHARES["local search"] * limit)
+    search.descend(deadline)
     master = _Master(search)
-    bound = master.bound(began + _SHARES["bound"] * limit) if search.objective() > 0 else 0.0
+    bound = master.bound(deadline) if search.objective() > 0 else 0.0
 
     def open_gap() -> bool:
         """Worth more work: the heavy rules' costs (unassigned, minimum shifts, contract
         hours) are still above the bound; once they are not, only the light rules (days
         off, fairness) could improve, which the local search already works on."""
         tolerance = rules.mip_rel_gap * search.objective() + 1e-6
-        return search.heavy() - bound > tolerance and time.perf_counter() < began + limit
+        return search.heavy() - bound > tolerance and not deadline.passed()
 
     if open_gap() and master.lp is not None:
         second = _Search(groups, week, len(agents))
         second.greedy(duals=master.lp[2][len(groups):])
-        second.descend(began + _SHARES["second start"] * limit)
+        second.descend(deadline)
         if second.objective() < search.objective():
             second.pool.update(search.pool)
             search = second
         else:
             search.pool.update(second.pool)
     if open_gap():
-        chosen = master.roster(search.pool, began + _SHARES["recombination"] * limit - time.perf_counter(),
-                               rules.mip_rel_gap)
+        chosen = master.roster(search.pool, deadline.seconds_left(), rules.mip_rel_gap)
         if chosen is not None and search.adopt_if_better(chosen):
-            search.descend(began + limit)
+            search.descend(deadline)
+    cut_short = deadline.passed()
     objective = search.objective()
     bound = float(min(max(bound, 0.0), objective))
     gap = float((objective - bound) / objective) if objective > 0 else 0.0
@@ -896,12 +964,13 @@ def assign_roster(plan: ShiftPlan, agents: pd.DataFrame, config: Config) -> Rost
     agent_of = np.concatenate([np.zeros(0, dtype=np.int64)] + [np.full(r.size, a) for a, r in enumerate(search.rows)])
     shift_of = np.concatenate([np.zeros(0, dtype=np.int64)] + search.rows)
     return _outputs(agents, shifts, agent_of, shift_of, config, status=status, gap=gap, objective=objective,
-                    bound=bound, seconds=time.perf_counter() - began, supply=supply_and_demand(plan, agents, config))
+                    bound=bound, seconds=time.perf_counter() - began, supply=supply_and_demand(plan, everyone, config),
+                    time_limit_reached=cut_short)
 
 
 def _outputs(agents: pd.DataFrame, shifts: pd.DataFrame, agent_of: np.ndarray, shift_of: np.ndarray,
              config: Config, *, status: str, gap: float, objective: float, bound: float, seconds: float,
-             supply: pd.DataFrame) -> Roster:
+             supply: pd.DataFrame, time_limit_reached: bool) -> Roster:
     rows = shifts.iloc[shift_of].reset_index(drop=True)
     roster = rows.assign(agent=agents["agent"].to_numpy()[agent_of])
     roster = roster.sort_values(["agent", "start"], kind="stable").reset_index(drop=True)[list(ROSTER_COLUMNS)]
@@ -929,4 +998,5 @@ def _outputs(agents: pd.DataFrame, shifts: pd.DataFrame, agent_of: np.ndarray, s
         "night_shifts": np.bincount(agent_of, weights=shifts["night"].to_numpy(float)[shift_of],
                                     minlength=len(agents)).astype(np.int64),
     })[list(AGENT_SUMMARY_COLUMNS)]
-    return Roster(roster, left, summary, status, gap, seconds, objective=objective, bound=bound, supply=supply)
+    return Roster(roster, left, summary, status, gap, seconds, objective=objective, bound=bound, supply=supply,
+                  time_limit_reached=time_limit_reached)

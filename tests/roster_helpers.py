@@ -1,4 +1,5 @@
-"""Small requirement weeks, configs, and independent checkers for shift plans and rosters.
+"""Small requirement weeks, a desk like the sample, configs, and independent checkers for
+shift plans and rosters.
 
 The checkers re-derive everything from the output tables alone (timestamps, break
 strings, agents.csv), sharing no code with ``staffing.shiftplan`` or ``staffing.roster``.
@@ -11,6 +12,7 @@ import pandas as pd
 
 from shiftcast.config import Config, QueueSettings, RosterRules, ShiftRules, Site
 from shiftcast.schema import validate_agents, validate_frame_b
+from staffing.shiftplan import plan_shifts
 
 MONDAY = "2026-11-16"  # a Monday without DST changes around it
 
@@ -55,6 +57,31 @@ def config(minutes: int = 60, tz: str = "UTC", queues: dict[str, QueueSettings] 
 def agents_table(rows: list[dict]) -> pd.DataFrame:
     defaults = dict(contract_hours_per_week=40, min_shifts=0, max_shifts=5, languages="", unavailable_days="")
     return validate_agents(pd.DataFrame([{**defaults, **row} for row in rows]))
+
+
+def desk(seed: int, agents: int):
+    """A 24/7 desk like the sample, on hourly intervals: chat (two daily peaks), zh (a
+    language queue with night peaks, customers in Beijing) and e-mail on weekdays; 8 h
+    shifts; agents with the sample's skill profiles, 40/30/20 h contracts and some days
+    off. 90 shifts (720 paid hours) a week."""
+    rng = np.random.default_rng(seed)
+    curves = {"chat": daily({(0, 7): 1, (7, 10): 2, (10, 14): 3, (14, 19): 2, (19, 23): 3, (23, 24): 1}),
+              "zh": daily({(0, 3): 1, (3, 7): 2, (7, 14): 1, (22, 24): 1}),
+              "mail": daily({(8, 18): 2})}
+    curves["mail"][5 * 24:] = 0
+    cfg = config(lengths_hours=[8], roster=dict(queue_languages={"zh": "zh"}))
+    plan = plan_shifts(frame_b(curves), cfg)
+    profiles = [("chat;mail", "en"), ("chat;zh", "en;zh"), ("zh;mail", "en;zh"), ("chat", "en"), ("mail", "en"),
+                ("chat;zh;mail", "en;zh")]
+    rows = []
+    for k in range(agents):
+        skills, languages = profiles[rng.choice(len(profiles), p=[0.3, 0.2, 0.15, 0.15, 0.1, 0.1])]
+        hours = int(rng.choice([40, 40, 40, 30, 20]))
+        rows.append({"agent": f"agent {k:02d}", "skills": skills, "languages": languages,
+                     "contract_hours_per_week": hours, "min_shifts": {40: 4, 30: 3, 20: 2}[hours],
+                     "max_shifts": 5 if hours > 20 else 4,
+                     "unavailable_days": str(rng.choice(["", "", "", "sat;sun", "2026-11-18"]))})
+    return plan, agents_table(rows), cfg
 
 
 # --------------------------------------------------------------------- checkers

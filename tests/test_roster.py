@@ -97,13 +97,36 @@ def test_random_desks_always_satisfy_the_hard_rules(seed):
     check_roster(roster, plan, agents, cfg)
 
 
-# ------------------------------------------------------------------------- errors
+# ------------------------------------------------------------- skills and errors
 
 
-def test_an_unknown_skill_is_an_error(day_and_night):
+def test_skills_for_queues_outside_the_plan_are_ignored_and_named(day_and_night):
+    # an agents file for the whole desk, a run for two of its queues
     plan, cfg = day_and_night
-    with pytest.raises(InputError, match=r"skills must be queues \(day, night\); got 'chat_fr' for agent 'Ann'"):
-        assign_roster(plan, agents_table([{"agent": "Ann", "skills": "day;chat_fr"}]), cfg)
+    agents = agents_table([
+        {"agent": "Ann", "skills": "day;voice_de"}, {"agent": "Bo", "skills": "voice_de;chat_fr"},
+        {"agent": "Cy", "skills": "night;voice_de", "languages": "zh"},
+        {"agent": "Di", "skills": "voice_de", "contract_hours_per_week": 60},  # not rostered, so not checked
+    ])
+    roster = assign_roster(plan, agents, cfg)
+    check_roster(roster, plan, agents, cfg)
+    assert roster.agents["agent"].tolist() == ["Ann", "Cy"]
+    assert roster.roster.groupby("agent")["queue"].unique().map(list).to_dict() == {"Ann": ["day"], "Cy": ["night"]}
+    assert roster.summary()["supply_note"] == (  # Bo and Di count for nothing
+        "short 32 h: the plan needs 112 paid hours of day + night, but the agents who can work them can give at "
+        "most 80 h; hire or train agents for day, night; skills for queues not in the plan ignored: chat_fr "
+        "(1 agent), voice_de (4 agents); not rostered, without a skill in the plan: 'Bo', 'Di'")
+    assert roster.summary()["shifts_unassigned"] == 4 and roster.status == "optimal"
+
+
+def test_a_team_without_a_skill_in_the_plan_leaves_every_shift_unassigned(day_and_night):
+    plan, cfg = day_and_night
+    roster = assign_roster(plan, agents_table([{"agent": "Ann", "skills": "voice_de"}]), cfg)
+    assert roster.roster.empty and roster.agents.empty
+    assert roster.summary()["shifts_unassigned"] == 14
+    assert roster.summary()["supply_note"].endswith(
+        "; skills for queues not in the plan ignored: voice_de (1 agent); "
+        "not rostered, without a skill in the plan: 'Ann'")
 
 
 def test_a_skill_in_a_language_the_agent_lacks_is_an_error(day_and_night):

@@ -1,15 +1,20 @@
 """The roster's search: the weekly dynamic program against brute force, desks that need
-the local search's chains and the LP start, the supply report, and the bound.
+the local search's chains and the LP start, the supply report, the bound, and the same
+roster from every run.
 
 Every roster is checked by the independent checker in ``roster_helpers``.
 """
 
 import itertools
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-from roster_helpers import agents_table, check_roster, config, daily, frame_b
+from roster_helpers import agents_table, check_roster, config, daily, desk, frame_b
 
 from staffing import roster as R
 from staffing.roster import assign_roster, supply_and_demand
@@ -98,31 +103,6 @@ def test_a_week_breaking_the_sunday_to_monday_rest_is_replanned():
 # ------------------------------------------------------------------------ desks
 
 
-def desk(seed: int, agents: int):
-    """A 24/7 desk like the sample, on hourly intervals: chat (two daily peaks), zh (a
-    language queue with night peaks, customers in Beijing) and e-mail on weekdays; 8 h
-    shifts; agents with the sample's skill profiles, 40/30/20 h contracts and some days
-    off. 90 shifts (720 paid hours) a week."""
-    rng = np.random.default_rng(seed)
-    curves = {"chat": daily({(0, 7): 1, (7, 10): 2, (10, 14): 3, (14, 19): 2, (19, 23): 3, (23, 24): 1}),
-              "zh": daily({(0, 3): 1, (3, 7): 2, (7, 14): 1, (22, 24): 1}),
-              "mail": daily({(8, 18): 2})}
-    curves["mail"][5 * 24:] = 0
-    cfg = config(lengths_hours=[8], roster=dict(queue_languages={"zh": "zh"}))
-    plan = plan_shifts(frame_b(curves), cfg)
-    profiles = [("chat;mail", "en"), ("chat;zh", "en;zh"), ("zh;mail", "en;zh"), ("chat", "en"), ("mail", "en"),
-                ("chat;zh;mail", "en;zh")]
-    rows = []
-    for k in range(agents):
-        skills, languages = profiles[rng.choice(len(profiles), p=[0.3, 0.2, 0.15, 0.15, 0.1, 0.1])]
-        hours = int(rng.choice([40, 40, 40, 30, 20]))
-        rows.append({"agent": f"agent {k:02d}", "skills": skills, "languages": languages,
-                     "contract_hours_per_week": hours, "min_shifts": {40: 4, 30: 3, 20: 2}[hours],
-                     "max_shifts": 5 if hours > 20 else 4,
-                     "unavailable_days": str(rng.choice(["", "", "", "sat;sun", "2026-11-18"]))})
-    return plan, agents_table(rows), cfg
-
-
 def test_a_desk_whose_team_fits_its_plan_is_fully_rostered_within_contracts():
     plan, agents, cfg = desk(seed=1, agents=21)  # 720 contract hours for 720 planned
     roster = assign_roster(plan, agents, cfg)
@@ -191,7 +171,7 @@ def test_a_short_desk_is_rostered_to_proven_optimality():
     week = R._Week.of(shifts, cfg)
     alone = R._Search(R._groups(agents, plan, shifts, week, cfg), week, len(agents))
     alone.greedy()
-    alone.descend(float("inf"))
+    alone.descend(R._Deadline(float("inf")))
     assert alone.objective() > facts["objective"] + 400
 
 
@@ -225,3 +205,34 @@ def test_odd_weeks_keep_every_rule():
         check_roster(roster, plan, agents, cfg)
         assert (roster.summary()["shifts_assigned"], roster.summary()["shifts_unassigned"]) == (assigned, unassigned)
         assert roster.status == "optimal"
+
+
+# --------------------------------------------------------------------- repeatable
+
+ROSTER_RUN = """
+import itertools, json, sys, types
+from roster_helpers import desk
+from staffing import roster
+if sys.argv[1] == "slow":  # a loaded machine: the clock moves 0.1 s at every reading
+    ticks = itertools.count(step=0.1)
+    roster.time = types.SimpleNamespace(perf_counter=lambda: next(ticks))
+plan, agents, cfg = desk(seed=1, agents=21)
+result = roster.assign_roster(plan, agents, cfg)
+facts = result.summary()
+del facts["solve_seconds"]
+print(result.roster.to_csv(index=False), result.agents.to_csv(index=False), json.dumps(facts))
+"""
+
+
+def test_identical_inputs_give_identical_rosters_in_any_process_on_any_machine():
+    # two processes with different string hashes, one on a machine so slow that a search timed
+    # per agent (a quarter of the 30 s limit for the local search, as before) would end early;
+    # counted work limits, with the limit only checked between rounds, end both runs alike
+    tests = Path(__file__).resolve().parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), str(tests.parent)])}
+    runs = [subprocess.Popen([sys.executable, "-c", ROSTER_RUN, speed], env={**env, "PYTHONHASHSEED": seed},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for seed, speed in (("1", "normal"), ("2", "slow"))]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
+    assert outputs[0][0] == outputs[1][0]
