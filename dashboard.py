@@ -32,7 +32,8 @@ from shiftcast.schema import interval_minutes, validate_agents
 from staffing.explain import explain_interval
 from staffing.requirements import requirements as staff
 from staffing.roster import assign_roster
-from staffing.shiftplan import plan_shifts
+from staffing.shiftplan import ShiftPlan
+from staffing.weekplan import plan_week
 from staffing.summary import queue_kpis
 from staffing.whatif import WhatIf, apply_what_ifs
 
@@ -124,7 +125,7 @@ def forecast_upload(table: pd.DataFrame, mapping: tuple, _config, config_key: st
 @st.cache_data(show_spinner="Planning shifts (HiGHS)...", max_entries=8)
 def replan(requirements: pd.DataFrame, _config, scenario_key: str) -> dict:
     """The shift plan for a scenario's requirements (the roster MILP runs only on request)."""
-    plan = plan_shifts(requirements, _config)
+    plan = plan_week(requirements, _config)
     return dict(shifts=plan.shifts, coverage=plan.coverage, plan_summary=plan.summary())
 
 
@@ -411,10 +412,9 @@ with roster_tab:
             try:
                 agents = validate_agents(read_upload(agents_upload.name, agents_upload.getvalue()),
                                          source=agents_upload.name)
-                if st.button("Roster these agents (HiGHS)", key="run_roster"):
-                    requirements = data["requirements"] if plan is data else scenario["requirements"]
-                    replanned = plan_shifts(requirements, scenario["config"])
-                    roster = assign_roster(replanned, agents, scenario["config"]).roster
+                if st.button("Roster these agents (HiGHS)", key="run_roster"):  # onto the plan on screen
+                    on_screen = ShiftPlan.from_summary(plan["shifts"], plan["coverage"], plan["plan_summary"])
+                    roster = assign_roster(on_screen, agents, scenario["config"]).roster
             except InputError as error:
                 st.error(_plain(f"Cannot use {agents_upload.name}: {error}"))
         if roster is not None:

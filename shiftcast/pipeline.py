@@ -47,6 +47,7 @@ from shiftcast.schema import interval_minutes, validate_frame_a, validate_frame_
 from staffing.requirements import requirements as staff
 from staffing.roster import Roster, assign_roster
 from staffing.shiftplan import ShiftPlan, plan_shifts
+from staffing.weekplan import plan_week
 
 __all__ = ["LoadedPlan", "PlanRun", "QueuePlan", "load_plan", "plan_files", "plan_queue", "run_plan"]
 
@@ -187,45 +188,14 @@ def _concat(results: list[ForecastResult]) -> ForecastResult:
                              for name in fields})
 
 
-def _combine(plans: list[ShiftPlan]) -> ShiftPlan:
-    """One plan from the queues' own plans of the same week (figures as ``plan_shifts``
-    computes them; ``gap``: the largest, a bound on the sum's; ``solve_seconds``: summed)."""
-    shifts = pd.concat([p.shifts for p in plans], ignore_index=True)
-    shifts = shifts.sort_values(["start", "queue", "shift_id"], kind="stable").reset_index(drop=True)
-    coverage = pd.concat([p.coverage for p in plans], ignore_index=True)
-    hours = plans[0].interval_minutes / 60
-    return ShiftPlan(
-        shifts=shifts, coverage=coverage, week_start=plans[0].week_start, interval_minutes=plans[0].interval_minutes,
-        plan_to=plans[0].plan_to, cost=float(shifts["cost"].sum()),
-        paid_agent_hours=float((shifts["agents"] * shifts["paid_hours"]).sum()),
-        required_agent_hours=float(coverage["required"].sum() * hours),
-        shortfall_agent_hours=float(coverage["shortfall"].sum() * hours),
-        over_coverage_agent_hours=float(coverage["gap"].clip(lower=0).sum() * hours),
-        service_level={queue: level for p in plans for queue, level in p.service_level.items()},
-        status="optimal" if all(p.status == "optimal" for p in plans) else "feasible",
-        gap=max(p.gap for p in plans), solve_seconds=sum(p.solve_seconds for p in plans),
-    )
-
-
-def _within_cap(plans: list[ShiftPlan], max_agents: int) -> bool:
-    """True when the plans share one week and never have more than ``max_agents`` on duty at once."""
-    if len({p.week_start for p in plans}) > 1:
-        return False
-    coverage = pd.concat([p.coverage for p in plans], ignore_index=True)
-    on_duty = (coverage["planned"] + coverage["on_break"]).groupby(coverage["interval_start"]).sum()
-    return bool((on_duty <= max_agents).all())
-
-
 def _shift_plan(plans: dict[str, ShiftPlan], requirements: pd.DataFrame, config: Config,
                 failures: dict[str, str]) -> ShiftPlan | None:
-    """The queues' own plans combined, or, when they break ``max_agents`` together, the joint plan."""
+    """The week's plan for the queues that have their own (``staffing.weekplan.plan_week``)."""
     if not plans:
         return None
-    ordered = [plans[queue] for queue in sorted(plans)]
-    if _within_cap(ordered, config.shifts.max_agents):
-        return _combine(ordered)
     try:
-        return plan_shifts(requirements[requirements["queue"].isin(plans)], config)
+        return plan_week(requirements[requirements["queue"].isin(plans)], config,
+                         week_start=next(iter(plans.values())).week_start, queue_plans=plans)
     except Exception as error:  # noqa: BLE001 - the forecasts and requirements are still written
         failures[SHIFT_PLAN] = _message(error)
         return None

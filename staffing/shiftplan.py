@@ -59,7 +59,7 @@ from staffing.milp import Model
 from staffing.requirements import staff_queue
 from staffing.shifts import DAYS_PER_WEEK, MINUTES_PER_DAY, ShiftTemplates, build_templates
 
-__all__ = ["ShiftPlan", "plan_shifts", "service_level_at"]
+__all__ = ["ShiftPlan", "plan_shifts", "plan_week_start", "service_level_at"]
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SHORTFALL_COST_FACTOR = 10.0  # an uncovered agent-interval costs this many times the dearest shift
@@ -94,6 +94,31 @@ class ShiftPlan:
     gap: float
     solve_seconds: float
 
+    @classmethod
+    def from_tables(cls, shifts: pd.DataFrame, coverage: pd.DataFrame, *, week_start: pd.Timestamp,
+                    interval_minutes: int, plan_to: str, service_level: dict[str, float], status: str, gap: float,
+                    solve_seconds: float) -> ShiftPlan:
+        """A plan from its Frame C tables; the cost and agent-hour figures are computed here, the one place."""
+        hours = interval_minutes / 60
+        return cls(
+            shifts=shifts, coverage=coverage, week_start=week_start, interval_minutes=interval_minutes,
+            plan_to=plan_to, cost=float(shifts["cost"].sum()),
+            paid_agent_hours=float((shifts["agents"] * shifts["paid_hours"]).sum()),
+            required_agent_hours=float(coverage["required"].sum() * hours),
+            shortfall_agent_hours=float(coverage["shortfall"].sum() * hours),
+            over_coverage_agent_hours=float(coverage["gap"].clip(lower=0).sum() * hours),
+            service_level=service_level, status=status, gap=gap, solve_seconds=solve_seconds,
+        )
+
+    @classmethod
+    def from_summary(cls, shifts: pd.DataFrame, coverage: pd.DataFrame, summary: dict[str, Any]) -> ShiftPlan:
+        """A plan read back from a run folder: its tables and the ``summary()`` saved with them."""
+        return cls.from_tables(
+            shifts, coverage, week_start=pd.Timestamp(summary["week_start"]).tz_convert(shifts["start"].dt.tz),
+            interval_minutes=int(summary["interval_minutes"]), plan_to=summary["plan_to"],
+            service_level=dict(summary["service_level"]), status=summary["status"], gap=float(summary["gap"]),
+            solve_seconds=float(summary["solve_seconds"]))
+
     def summary(self) -> dict[str, Any]:
         """The plan's figures as a JSON-ready dict."""
         return {
@@ -111,7 +136,8 @@ class ShiftPlan:
 # ------------------------------------------------------------------------- the week
 
 
-def _week_start(requirements: pd.DataFrame, week_start: object, timezone: str) -> pd.Timestamp:
+def plan_week_start(requirements: pd.DataFrame, week_start: object, timezone: str) -> pd.Timestamp:
+    """The local midnight a plan's week starts: ``week_start`` (a date) or the requirements' first midnight."""
     if week_start is None:
         first = requirements["interval_start"].min()
         midnight = first.normalize()
@@ -455,7 +481,7 @@ def plan_shifts(requirements: pd.DataFrame, config: Config, *, week_start: objec
     step = interval_minutes(requirements, config.site.interval_minutes)
     if MINUTES_PER_DAY % step:
         raise InputError(f"the requirements' interval of {step} minutes must divide a day; re-aggregate them")
-    start = _week_start(requirements, week_start, timezone)
+    start = plan_week_start(requirements, week_start, timezone)
     week = _week_rows(requirements, start, step)
     templates = build_templates(config.shifts, step)
     step_seconds = step * 60.0
@@ -473,15 +499,9 @@ def plan_shifts(requirements: pd.DataFrame, config: Config, *, week_start: objec
     solution, seconds = _solve(queues, templates, working, on_duty, config, step_seconds)
     shifts = _shifts_table(queues, solution.x, templates, start)
     coverage = _coverage_table(queues, solution.x, working, on_duty, step_seconds)
-    hours = step / 60
-    return ShiftPlan(
-        shifts=shifts, coverage=coverage, week_start=start, interval_minutes=step,
-        plan_to=config.shifts.plan_to, cost=float(shifts["cost"].sum()),
-        paid_agent_hours=float((shifts["agents"] * shifts["paid_hours"]).sum()),
-        required_agent_hours=float(coverage["required"].sum() * hours),
-        shortfall_agent_hours=float(coverage["shortfall"].sum() * hours),
-        over_coverage_agent_hours=float((coverage["gap"].clip(lower=0)).sum() * hours),
-        service_level=_weighted_levels(coverage, week),
-        status=solution.status, gap=solution.gap, solve_seconds=seconds,
+    return ShiftPlan.from_tables(
+        shifts, coverage, week_start=start, interval_minutes=step, plan_to=config.shifts.plan_to,
+        service_level=_weighted_levels(coverage, week), status=solution.status, gap=solution.gap,
+        solve_seconds=seconds,
     )
 

@@ -25,17 +25,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from forecast_helpers import iso, make_history
-from roster_helpers import config as shift_config
-from roster_helpers import daily, frame_b
 
 from conftest import ROOT, run_cli
 from forecast.ingest import ingest
 from shiftcast.cli import main
 from shiftcast.config import config_from_dict, load_config
-from shiftcast.pipeline import SHIFT_PLAN, _shift_plan, load_plan, plan_files, run_plan, run_record
+from shiftcast.output import csv_text
+from shiftcast.pipeline import load_plan, plan_files, run_plan, run_record
+from shiftcast.readers import read_table
 from shiftcast.report import build_report
-from shiftcast.schema import validate_frame_a, validate_frame_b, validate_frame_c
-from staffing.shiftplan import plan_shifts
+from shiftcast.schema import validate_agents, validate_frame_a, validate_frame_b, validate_frame_c
+from staffing.roster import assign_roster
+from staffing.shiftplan import ShiftPlan
+from staffing.weekplan import plan_week
 
 CONFIG = """
 [site]
@@ -214,7 +216,8 @@ def test_a_big_run_draws_the_busiest_queues_names_the_rest_and_leaves_out_the_wo
 
 def test_two_local_workers_give_the_same_frames(desk, reference, tmp_path, capsys):
     code, err = _main(capsys, *_args(desk, tmp_path / "run", "--workers", "2"))
-    assert code == 1 and err.endswith(f"shiftcast: late failed: {LATE}\n"), err
+    assert code == 1 and err.endswith(f"shiftcast: late failed: {LATE}\n"
+                                      f"shiftcast: not written: queue late (in every table) ({LATE})\n"), err
     _same_results(tmp_path / "run", reference)
 
 
@@ -230,7 +233,8 @@ def cluster():
 
 def test_a_dask_cluster_gives_the_same_frames(desk, reference, cluster, tmp_path, capsys):
     code, err = _main(capsys, *_args(desk, tmp_path / "run", "--dask-scheduler", cluster.scheduler_address))
-    assert code == 1 and err.endswith(f"shiftcast: late failed: {LATE}\n"), err
+    assert code == 1 and err.endswith(f"shiftcast: late failed: {LATE}\n"
+                                      f"shiftcast: not written: queue late (in every table) ({LATE})\n"), err
     _same_results(tmp_path / "run", reference)
     assert json.loads((tmp_path / "run" / "run.json").read_text())["dask_scheduler"] == cluster.scheduler_address
 
@@ -437,26 +441,23 @@ def test_a_run_failing_while_writing_keeps_the_previous_folder(solo, reference, 
 # ------------------------------------------------------------- the shift plan, by queue
 
 
-def test_queue_plans_combine_into_the_joint_plan_and_the_cap_falls_back_to_it():
-    requirements = frame_b({"chat": daily({(8, 20): 3}), "voice": daily({(6, 22): 2, (10, 14): 4})})
-    config = shift_config(lengths_hours=[8], max_agents=100)
-    own = {queue: plan_shifts(rows, config) for queue, rows in requirements.groupby("queue")}
-    failures: dict[str, str] = {}
-    combined = _shift_plan(own, requirements, config, failures)
-    joint = plan_shifts(requirements, config)
-    assert failures == {} and combined.status == "optimal"
-    assert combined.cost == pytest.approx(joint.cost) and combined.paid_agent_hours == joint.paid_agent_hours
-    pd.testing.assert_frame_equal(combined.coverage, joint.coverage)
-    assert combined.service_level == joint.service_level
-
-    capped = shift_config(lengths_hours=[8], max_agents=6)  # the queues' own plans need 7 at 10:00-14:00
-    own = {queue: plan_shifts(rows, capped) for queue, rows in requirements.groupby("queue")}
-    combined = _shift_plan(own, requirements, capped, failures)
-    joint = plan_shifts(requirements, capped)
-    on_duty = (combined.coverage["planned"] + combined.coverage["on_break"]).groupby(combined.coverage["interval_start"]).sum()
-    assert on_duty.max() <= 6 and combined.cost == pytest.approx(joint.cost)
-    assert combined.shortfall_agent_hours == joint.shortfall_agent_hours > 0
-    assert SHIFT_PLAN not in failures
+def test_roster_plan_and_the_dashboard_give_the_same_shift_plan_and_roster(desk, reference, tmp_path, capsys):
+    """One plan path (``staffing.weekplan.plan_week``): ``shiftcast roster`` on the plan's own
+    requirements, the dashboard's re-plan, and the plan folder agree; the dashboard's roster
+    button names agents for the plan on screen, and gets the plan folder's roster."""
+    loaded = load_plan(reference)
+    code, err = _main(capsys, "roster", "--requirements", str(reference / "requirements.csv"), "--config",
+                      str(desk["config"]), "--agents", str(desk["agents"]), "--out", str(tmp_path / "roster"))
+    assert code == 0, err
+    for name in ("shifts.csv", "coverage.csv", "roster.csv"):
+        assert (tmp_path / "roster" / name).read_bytes() == (reference / name).read_bytes(), name
+    replanned = plan_week(loaded.requirements, loaded.config)  # the dashboard's "Re-plan shifts"
+    pd.testing.assert_frame_equal(replanned.shifts, loaded.shifts, check_dtype=False)
+    on_screen = ShiftPlan.from_summary(loaded.shifts, loaded.coverage, loaded.record["shift_plan"])
+    assert on_screen.summary() == {**loaded.record["shift_plan"], "solve_seconds": on_screen.summary()["solve_seconds"]}
+    agents = validate_agents(read_table(desk["agents"]))
+    roster = assign_roster(on_screen, agents, loaded.config).roster  # the dashboard's "Roster these agents"
+    assert csv_text(roster) == (reference / "roster.csv").read_text()
 
 
 def test_queues_whose_histories_end_on_different_days_share_the_forecast_start_and_the_plan():

@@ -14,7 +14,7 @@ from shiftcast.readers import read_table
 from shiftcast.schema import interval_minutes, validate_agents, validate_frame_b
 from staffing.roster import assign_roster
 from staffing.shifts import build_templates
-from staffing.shiftplan import plan_shifts
+from staffing.weekplan import plan_week
 
 Opt = typer.Option
 
@@ -38,7 +38,7 @@ def command(
     for note in notes:
         console.print(f"note: {note}", markup=False)
     with console.status("planning shifts (HiGHS)..."):
-        plan = plan_shifts(frame, settings, week_start=week_start)
+        plan = plan_week(frame, settings, week_start=week_start)
     roster = None
     if staff is not None:
         with console.status("rostering agents (HiGHS)..."):

@@ -1,0 +1,32 @@
+"""The one plan path: the queues' own plans combined while they keep the seat cap, the joint
+plan when they do not (``staffing.weekplan``)."""
+
+import pandas as pd
+import pytest
+from roster_helpers import config as shift_config
+from roster_helpers import daily, frame_b
+
+from staffing.shiftplan import plan_shifts
+from staffing.weekplan import combine_plans, plan_week
+
+
+def test_queue_plans_combine_into_the_joint_plan_and_the_cap_falls_back_to_it():
+    requirements = frame_b({"chat": daily({(8, 20): 3}), "voice": daily({(6, 22): 2, (10, 14): 4})})
+    config = shift_config(lengths_hours=[8], max_agents=100)
+    own = {queue: plan_shifts(rows, config) for queue, rows in requirements.groupby("queue")}
+    combined = plan_week(requirements, config, queue_plans=own)
+    assert plan_week(requirements, config).shifts.equals(combined.shifts)  # solved here or given: the same
+    assert combine_plans(own).shifts.equals(combined.shifts)
+    joint = plan_shifts(requirements, config)
+    assert combined.status == "optimal"
+    assert combined.cost == pytest.approx(joint.cost) and combined.paid_agent_hours == joint.paid_agent_hours
+    pd.testing.assert_frame_equal(combined.coverage, joint.coverage)
+    assert combined.service_level == joint.service_level
+
+    capped = shift_config(lengths_hours=[8], max_agents=6)  # the queues' own plans need 7 at 10:00-14:00
+    own = {queue: plan_shifts(rows, capped) for queue, rows in requirements.groupby("queue")}
+    combined = plan_week(requirements, capped, queue_plans=own)
+    joint = plan_shifts(requirements, capped)
+    on_duty = (combined.coverage["planned"] + combined.coverage["on_break"]).groupby(combined.coverage["interval_start"]).sum()
+    assert on_duty.max() <= 6 and combined.cost == pytest.approx(joint.cost)
+    assert combined.shortfall_agent_hours == joint.shortfall_agent_hours > 0
