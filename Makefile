@@ -35,7 +35,7 @@ $(BENCH_VENV)/.bench: requirements-bench.txt requirements.txt requirements-dev.t
 
 PLAN := $(OUT)/plan
 SAMPLE := data/sample_history.csv.gz data/shiftcast.toml data/agents.csv data/events.csv
-CODE := $(wildcard forecast/*.py staffing/*.py shiftcast/*.py shiftcast/cli/*.py)
+CODE := $(wildcard core/*.py forecast/*.py staffing/*.py shiftcast/*.py shiftcast/cli/*.py)
 
 # The sample plan (forecast, requirements, shifts, roster, report.html): redone when its inputs or the code change.
 $(PLAN)/run.json: $(SAMPLE) $(CODE) | $(VENV)/.runtime
@@ -52,8 +52,10 @@ run: $(VENV)/.runtime $(PLAN)/run.json
 	SHIFTCAST_PLAN=$(PLAN) $(BIN)/python -m streamlit run dashboard.py --server.address $(HOST) --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false --server.fileWatcherType none
 
-## test: the whole test suite
+## test: lint (ruff), the layers (import-linter contracts in pyproject.toml), the whole test suite
 test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 ## bench: every benchmark in bench/, with the libraries we compare against (own venv, see BENCH_VENV);

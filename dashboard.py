@@ -23,12 +23,12 @@ from forecast.calendar import holidays_between, read_events
 from forecast.ingest import Columns, ingest
 from forecast.runner import forecast_queues
 from shiftcast import charts
-from shiftcast.config import load_config
-from shiftcast.errors import InputError
-from shiftcast.output import csv_text, excel_bytes
+from core.config import load_config
+from core.errors import InputError
+from core.output import csv_text, excel_bytes
 from shiftcast.pipeline import load_plan, run_plan
-from shiftcast.readers import read_table
-from shiftcast.schema import interval_minutes, validate_agents
+from core.readers import read_table
+from core.schema import interval_minutes, validate_agents
 from staffing.explain import explain_interval
 from staffing.requirements import requirements as staff
 from staffing.roster import assign_roster

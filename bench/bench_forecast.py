@@ -45,7 +45,7 @@ from forecast.grid import Grid, wall_positions  # noqa: E402
 from forecast.ingest import ingest, read_source  # noqa: E402
 from forecast.models import default_models  # noqa: E402
 from forecast.runner import forecast_queues  # noqa: E402
-from shiftcast.config import Config, ForecastSettings, Site  # noqa: E402
+from core.config import Config, ForecastSettings, Site  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "data" / "real"
 DATASETS = {

@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from roster_helpers import check_roster  # noqa: E402
 
-from shiftcast.config import Config, QueueSettings, ShiftRules, Site, load_config  # noqa: E402
-from shiftcast.readers import read_table  # noqa: E402
-from shiftcast.schema import interval_minutes, validate_agents, validate_frame_a  # noqa: E402
+from core.config import Config, QueueSettings, ShiftRules, Site, load_config  # noqa: E402
+from core.readers import read_table  # noqa: E402
+from core.schema import interval_minutes, validate_agents, validate_frame_a  # noqa: E402
 from staffing.requirements import requirements  # noqa: E402
 from staffing.roster import assign_roster  # noqa: E402
 from staffing.shiftplan import plan_shifts  # noqa: E402

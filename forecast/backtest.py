@@ -36,7 +36,7 @@ from forecast.calendar import Calendar
 from forecast.clean import OUTLIER_THRESHOLD, prepare
 from forecast.grid import Grid
 from forecast.models import MIN_HISTORY_DAYS, Ensemble, Model
-from shiftcast.errors import InputError
+from core.errors import InputError
 
 __all__ = ["Backtest", "fold_table", "leave_one_fold_out_bands", "metrics", "origins",
            "rolling_origin", "select"]

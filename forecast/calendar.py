@@ -23,8 +23,8 @@ import holidays
 import numpy as np
 import pandas as pd
 
-from shiftcast.errors import InputError, check_range
-from shiftcast.schema import parse_timestamps
+from core.errors import InputError, check_range
+from core.schema import parse_timestamps
 
 __all__ = ["Calendar", "DAY_KINDS", "events_for_queue", "holidays_between", "read_events"]
 

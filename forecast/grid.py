@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from shiftcast.config import Site
-from shiftcast.schema import DEFAULT_QUEUE
+from core.config import Site
+from core.schema import DEFAULT_QUEUE
 
 __all__ = ["Grid", "interval_keys", "interval_starts", "open_cells_from_site", "wall_positions"]
 

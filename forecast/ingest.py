@@ -28,7 +28,7 @@ no row; the forecast grid, which works in wall-clock slots, is unaffected).
 ``interval_minutes`` re-aggregates to coarser intervals (e.g. 5-minute rows to 30 minutes);
 intervals are local, so DST days have 23 or 25 hours.
 
-Sources: CSV, Parquet, Excel (:func:`shiftcast.readers.read_table`), a SQLite file
+Sources: CSV, Parquet, Excel (:func:`core.readers.read_table`), a SQLite file
 (``.db``, ``.sqlite``, ``.sqlite3``: the embedded default), or any SQLAlchemy URL, each
 with a query.
 """
@@ -42,9 +42,9 @@ import numpy as np
 import pandas as pd
 
 from forecast.grid import interval_keys, interval_starts, wall_positions
-from shiftcast.errors import InputError, check_range, format_values
-from shiftcast.readers import read_table
-from shiftcast.schema import (DEFAULT_QUEUE, MAX_AHT_SECONDS, interval_minutes, parse_timestamps,
+from core.errors import InputError, check_range, format_values
+from core.readers import read_table
+from core.schema import (DEFAULT_QUEUE, MAX_AHT_SECONDS, interval_minutes, parse_timestamps,
                               validate_frame_a)
 
 __all__ = ["Columns", "Ingested", "COLUMN_CANDIDATES", "SQLITE_SUFFIXES", "ingest", "read_source", "read_sql",

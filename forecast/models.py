@@ -47,8 +47,8 @@ from forecast.bands import POISSON_BAND, Band
 from forecast.calendar import Calendar
 from forecast.clean import Training, prepare
 from forecast.grid import Grid
-from shiftcast.errors import InputError
-from shiftcast.schema import interval_minutes
+from core.errors import InputError
+from core.schema import interval_minutes
 
 __all__ = [
     "Ensemble",
@@ -167,7 +167,7 @@ class Model:
         """
         if history.empty or not isinstance(history["interval_start"].dtype, pd.DatetimeTZDtype):
             raise InputError("history must be a validated Frame A with timezone-aware interval_start; "
-                             "use shiftcast.schema.validate_frame_a")
+                             "use core.schema.validate_frame_a")
         if "queue" in history.columns and history["queue"].nunique() > 1:
             raise InputError(f"a model fits one queue; got {history['queue'].nunique()} queues; "
                              f"use forecast.runner.forecast_queues for several")

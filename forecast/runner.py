@@ -32,9 +32,9 @@ from forecast.grid import Grid, open_cells_from_site
 from forecast.models import (Model, SeasonalNaive, check_history_length, default_models, horizon_days,
                              horizon_end)
 from forecast.peaks import daily_peaks, weekday_hour_heatmap
-from shiftcast.config import Config
-from shiftcast.errors import InputError
-from shiftcast.schema import interval_minutes, validate_frame_a
+from core.config import Config
+from core.errors import InputError
+from core.schema import interval_minutes, validate_frame_a
 
 __all__ = ["ForecastResult", "backtest_queues", "fold_count", "forecast_queues", "progress_steps"]
 

@@ -6,17 +6,14 @@ worker processes (``workers``) or on a Dask cluster (``dask_scheduler``; its wor
 this package installed at the same version). A queue that fails is recorded with its
 error while the other queues complete.
 
-Planning shifts queue by queue is exact, not a heuristic: the shift plan's MILP couples
-queues only through ``shifts.max_agents`` (agents on duty at once, all queues). When the
-queues' own plans together stay within that cap, they are the joint plan (each within
-``shifts.mip_rel_gap`` of its optimum, so the sum is too), at a fraction of the joint
-solve's time (the sample desk's 4 queues: 3 s instead of 30 s; 50 queues: the joint MILP
-found no solution within 60 s), and in parallel. Each queue's solve has its own
-``shifts.time_limit_seconds``. When the plans together break the cap, the joint plan is
-solved here instead. The roster of named agents spans queues (skills) and always runs here, after the plans.
+Each queue's task plans that queue's own week of shifts (``shifts.time_limit_seconds``
+each, in parallel); :func:`staffing.weekplan.plan_week` then combines them, or solves the
+joint plan when together they break ``shifts.max_agents`` (why that is exact: its
+docstring). The roster of named agents spans queues (skills) and always runs here, after
+the plans.
 
 :func:`plan_files` turns a run into the files of a run folder, which the caller writes
-atomically with :func:`shiftcast.output.write_folder`; :func:`load_plan` reads a run
+atomically with :func:`core.output.write_folder`; :func:`load_plan` reads a run
 folder back (the dashboard starts from one).
 """
 
@@ -40,10 +37,10 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.runner import ForecastResult, forecast_queues
-from shiftcast.config import Config, config_from_dict
-from shiftcast.errors import InputError
-from shiftcast.output import unguard_frame
-from shiftcast.schema import interval_minutes, validate_frame_a, validate_frame_b, validate_frame_c
+from core.config import Config, config_from_dict
+from core.errors import InputError
+from core.output import unguard_frame
+from core.schema import interval_minutes, validate_frame_a, validate_frame_b, validate_frame_c
 from staffing.requirements import requirements as staff
 from staffing.roster import Roster, assign_roster
 from staffing.shiftplan import ShiftPlan, plan_shifts

@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.io as pio
 
 from shiftcast import charts
-from shiftcast.schema import interval_minutes
+from core.schema import interval_minutes
 
 __all__ = ["build_report"]
 

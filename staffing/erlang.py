@@ -3,7 +3,7 @@
 Every function takes scalars or numpy arrays and broadcasts them. Units are in the
 names: ``traffic`` is offered load in Erlangs (``volume * aht_seconds /
 interval_seconds``), times are seconds, probabilities are in [0, 1]. Inputs are checked
-once at entry (:class:`shiftcast.errors.InputError` names the bad argument); after that
+once at entry (:class:`core.errors.InputError` names the bad argument); after that
 the code is plain arithmetic.
 
 Erlang C (M/M/N, infinitely patient callers). Erlang B comes from the Poisson
@@ -41,7 +41,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special
 
-from shiftcast.errors import InputError, check_range, format_values
+from core.errors import InputError, check_range, format_values
 
 __all__ = [
     "ErlangA",

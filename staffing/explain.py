@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from shiftcast.config import QueueSettings
-from shiftcast.errors import InputError
+from core.config import QueueSettings
+from core.errors import InputError
 from staffing import erlang
 from staffing.requirements import erlang_staffing, staff_queue
 

@@ -38,7 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from shiftcast.errors import InputError
+from core.errors import InputError
 
 __all__ = ["Model", "Solution", "equality_lp", "integer_program", "solve"]
 

@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from shiftcast.config import Config, QueueSettings
-from shiftcast.errors import InputError
-from shiftcast.schema import FRAME_B_COLUMNS, in_frame_order
+from core.config import Config, QueueSettings
+from core.errors import InputError
+from core.schema import FRAME_B_COLUMNS, in_frame_order
 from staffing import erlang
 from staffing.deferred import deferred_staffing
 

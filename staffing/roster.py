@@ -1,7 +1,7 @@
 """The weekly roster: which named agent works which of the plan's shifts.
 
 Input: a :class:`~staffing.shiftplan.ShiftPlan` and a validated agents table
-(``shiftcast.schema.validate_agents``); output: Frame C's ``roster`` (one row per agent
+(``core.schema.validate_agents``); output: Frame C's ``roster`` (one row per agent
 and worked shift), the plan's ``unassigned`` shifts, a per-agent summary, and a per-queue
 table of supply and demand.
 
@@ -76,9 +76,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shiftcast.config import Config
-from shiftcast.errors import InputError
-from shiftcast.schema import AGENT_SUMMARY_COLUMNS, ROSTER_COLUMNS, UNASSIGNED_COLUMNS
+from core.config import Config
+from core.errors import InputError
+from core.schema import AGENT_SUMMARY_COLUMNS, ROSTER_COLUMNS, UNASSIGNED_COLUMNS
 from staffing.milp import equality_lp, integer_program
 from staffing.shiftplan import WEEKDAY_NAMES, ShiftPlan
 from staffing.shifts import DAYS_PER_WEEK, MINUTES_PER_DAY

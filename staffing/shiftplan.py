@@ -51,9 +51,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shiftcast.config import Config, QueueSettings
-from shiftcast.errors import InputError
-from shiftcast.schema import COVERAGE_COLUMNS, SHIFTS_COLUMNS, interval_minutes
+from core.config import Config, QueueSettings
+from core.errors import InputError
+from core.schema import COVERAGE_COLUMNS, SHIFTS_COLUMNS, interval_minutes
 from staffing.deferred import deferred_kpis
 from staffing.milp import Model
 from staffing.requirements import staff_queue

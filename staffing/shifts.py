@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from shiftcast.config import ShiftRules, parse_clock
-from shiftcast.errors import InputError
+from core.config import ShiftRules, parse_clock
+from core.errors import InputError
 
 __all__ = ["ShiftTemplates", "build_templates", "night_minutes"]
 

@@ -68,7 +68,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from shiftcast.errors import InputError, check_range, format_values
+from core.errors import InputError, check_range, format_values
 
 __all__ = ["Replay", "Simulation", "replay", "simulate"]
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from shiftcast.config import Config
+from core.config import Config
 from staffing.shiftplan import ShiftPlan, plan_shifts, plan_week_start
 
 __all__ = ["combine_plans", "plan_week", "within_cap"]
@@ -56,7 +56,7 @@ def plan_week(requirements: pd.DataFrame, config: Config, *, week_start: object 
     parallel by the caller, otherwise solved here); they are combined when together they
     stay within ``shifts.max_agents``, and replaced by the joint plan when they do not.
     ``week_start``: a date inside the requirements; default their first midnight, one
-    week for every queue. Raises :class:`~shiftcast.errors.InputError` as ``plan_shifts`` does.
+    week for every queue. Raises :class:`~core.errors.InputError` as ``plan_shifts`` does.
     """
     start = plan_week_start(requirements, week_start, config.site.timezone)
     plans = dict(queue_plans or {})

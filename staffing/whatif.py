@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from shiftcast.config import Config, QueueSettings
-from shiftcast.errors import InputError
+from core.config import Config, QueueSettings
+from core.errors import InputError
 
 __all__ = ["WhatIf", "apply_what_ifs"]
 

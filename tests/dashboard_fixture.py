@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.calendar import read_events
-from shiftcast.config import load_config
-from shiftcast.output import write_folder
+from core.config import load_config
+from core.output import write_folder
 from shiftcast.pipeline import plan_files, run_plan, run_record
-from shiftcast.readers import read_table
+from core.readers import read_table
 from shiftcast.report import build_report
-from shiftcast.schema import validate_agents, validate_frame_a
+from core.schema import validate_agents, validate_frame_a
 from tests.conftest import DATA
 
 QUEUES = ("chat_en", "email")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from shiftcast.config import Config, QueueSettings, RosterRules, ShiftRules, Site
-from shiftcast.schema import validate_agents, validate_frame_b
+from core.config import Config, QueueSettings, RosterRules, ShiftRules, Site
+from core.schema import validate_agents, validate_frame_b
 from staffing.shiftplan import plan_shifts
 
 MONDAY = "2026-11-16"  # a Monday without DST changes around it

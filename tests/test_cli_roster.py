@@ -12,11 +12,11 @@ import pytest
 from roster_helpers import daily, frame_b
 
 from shiftcast.cli import main
-from shiftcast.config import config_from_dict
-from shiftcast.errors import InputError
-from shiftcast.output import csv_text, write_folder
-from shiftcast.readers import read_table
-from shiftcast.schema import validate_agents, validate_frame_c
+from core.config import config_from_dict
+from core.errors import InputError
+from core.output import csv_text, write_folder
+from core.readers import read_table
+from core.schema import validate_agents, validate_frame_c
 
 CONFIG = """
 [site]

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from shiftcast.schema import validate_frame_b
+from core.schema import validate_frame_b
 from tests.conftest import DATA, run_cli
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from shiftcast.config import Config, load_config
-from shiftcast.errors import InputError
+from core.config import Config, load_config
+from core.errors import InputError
 from tests.conftest import DATA
 
 

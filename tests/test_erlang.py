@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import linalg
 
-from shiftcast.errors import InputError
+from core.errors import InputError
 from staffing import erlang
 
 mpmath.mp.dps = 40

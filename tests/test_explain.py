@@ -2,8 +2,8 @@
 
 import pytest
 
-from shiftcast.config import QueueSettings
-from shiftcast.errors import InputError
+from core.config import QueueSettings
+from core.errors import InputError
 from staffing.explain import explain_interval
 
 

@@ -13,8 +13,8 @@ from forecast.models import SeasonalAverage, SeasonalNaive
 from forecast.peaks import daily_peaks, weekday_hour_heatmap
 from forecast.runner import backtest_queues, forecast_queues
 from forecast_helpers import make_history
-from shiftcast.config import Config, ForecastSettings, Site
-from shiftcast.errors import InputError
+from core.config import Config, ForecastSettings, Site
+from core.errors import InputError
 
 
 def test_metrics_match_hand_computed_values():

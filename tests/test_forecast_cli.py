@@ -10,8 +10,8 @@ import pytest
 
 from forecast_helpers import iso, make_history
 from shiftcast.cli import main
-from shiftcast.output import write_folder
-from shiftcast.schema import validate_frame_a
+from core.output import write_folder
+from core.schema import validate_frame_a
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ import pytest
 
 from forecast.ingest import Columns, ingest, read_source, reaggregate
 from forecast_helpers import REAL, iso, make_history
-from shiftcast.errors import InputError
+from core.errors import InputError
 
 TZ = "Europe/Malta"
 

@@ -9,8 +9,8 @@ from forecast.calendar import Calendar
 from forecast.models import (Ensemble, Model, MultiSeasonal, NotFittedError, SeasonalAverage, SeasonalNaive,
                              TopDown, default_models)
 from forecast_helpers import make_history
-from shiftcast.errors import InputError
-from shiftcast.schema import validate_frame_a
+from core.errors import InputError
+from core.schema import validate_frame_a
 
 MODELS = [*default_models().values(), Ensemble((SeasonalNaive(), SeasonalAverage(weeks=4)))]
 

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import shiftcast.output as output
+import core.output as output
 from conftest import DATA, run_cli
 from shiftcast.cli import main
-from shiftcast.errors import InputError
-from shiftcast.output import check_out_folder, excel_bytes, guard, unguard, write_folder
-from shiftcast.readers import read_table
+from core.errors import InputError
+from core.output import check_out_folder, excel_bytes, guard, unguard, write_folder
+from core.readers import read_table
 
 CONFIG = DATA / "shiftcast.toml"
 

@@ -7,8 +7,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from shiftcast.errors import InputError
-from shiftcast.output import csv_text, excel_bytes, neutralise, unguard_frame, write_folder
+from core.errors import InputError
+from core.output import csv_text, excel_bytes, neutralise, unguard_frame, write_folder
 
 
 def test_a_new_folder_replaces_the_old_one_whole(tmp_path):

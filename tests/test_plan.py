@@ -29,12 +29,12 @@ from forecast_helpers import iso, make_history
 from conftest import ROOT, run_cli
 from forecast.ingest import ingest
 from shiftcast.cli import main
-from shiftcast.config import config_from_dict, load_config
-from shiftcast.output import csv_text
+from core.config import config_from_dict, load_config
+from core.output import csv_text
 from shiftcast.pipeline import load_plan, plan_files, run_plan, run_record
-from shiftcast.readers import read_table
+from core.readers import read_table
 from shiftcast.report import build_report
-from shiftcast.schema import validate_agents, validate_frame_a, validate_frame_b, validate_frame_c
+from core.schema import validate_agents, validate_frame_a, validate_frame_b, validate_frame_c
 from staffing.roster import assign_roster
 from staffing.shiftplan import ShiftPlan
 from staffing.weekplan import plan_week
@@ -381,7 +381,7 @@ def test_a_run_killed_while_forecasting_keeps_the_previous_folder_and_its_worker
 
 
 SLOW_WRITE = """
-import os, time, shiftcast.output as output
+import os, time, core.output as output
 write = output._write_one
 def slow(path, content):
     if path.name == "report.html":
@@ -410,7 +410,7 @@ def test_a_run_killed_while_writing_keeps_the_previous_folder_and_the_next_run_t
     written = {p.name for p in staging[0].iterdir()}
     assert {"forecast.csv", "requirements.csv"} <= written and "shifts.csv" not in written  # --no-shifts
 
-    from shiftcast.output import write_folder
+    from core.output import write_folder
 
     write_folder(tmp_path / "other", {"a.txt": "x"})  # another target's leftovers are not touched
     assert staging[0].exists()
@@ -420,7 +420,7 @@ def test_a_run_killed_while_writing_keeps_the_previous_folder_and_the_next_run_t
 
 def test_a_run_failing_while_writing_keeps_the_previous_folder(solo, reference, tmp_path, capsys, monkeypatch):
     out, before = _previous_run(reference, tmp_path)
-    import shiftcast.output as output
+    import core.output as output
 
     write = output._write_one
 

@@ -1,5 +1,5 @@
 """The run folder's writer: one atomic swap, and the leftovers of killed runs tidied up
-without touching a live run's (``shiftcast.output.write_folder``)."""
+without touching a live run's (``core.output.write_folder``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from shiftcast.output import _exchange, write_folder
+from core.output import _exchange, write_folder
 
 HOST = socket.gethostname()
 

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shiftcast.config import Config
-from shiftcast.errors import InputError
-from shiftcast.schema import FRAME_B_COLUMNS, validate_frame_a
+from core.config import Config
+from core.errors import InputError
+from core.schema import FRAME_B_COLUMNS, validate_frame_a
 from staffing import erlang
 from staffing.requirements import requirements
 

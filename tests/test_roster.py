@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from roster_helpers import agents_table, check_roster, config, daily, frame_b
 
-from shiftcast.errors import InputError
+from core.errors import InputError
 from staffing.roster import assign_roster
 from staffing.shiftplan import plan_shifts
 

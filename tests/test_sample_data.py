@@ -6,8 +6,8 @@ import importlib.util
 import pandas as pd
 import pytest
 
-from shiftcast.config import load_config
-from shiftcast.schema import interval_minutes, validate_frame_a
+from core.config import load_config
+from core.schema import interval_minutes, validate_frame_a
 from tests.conftest import DATA, ROOT
 
 

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from shiftcast.errors import InputError
-from shiftcast.schema import interval_minutes, validate_frame_a, validate_frame_b
+from core.errors import InputError
+from core.schema import interval_minutes, validate_frame_a, validate_frame_b
 
 TZ = "Europe/Malta"
 

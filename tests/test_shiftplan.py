@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from roster_helpers import MONDAY, config, coverage_from_shifts, daily, frame_b, week_index
 
-from shiftcast.config import QueueSettings
-from shiftcast.errors import InputError
+from core.config import QueueSettings
+from core.errors import InputError
 from staffing import erlang
 from staffing.shiftplan import plan_shifts
 from staffing.shifts import build_templates, night_minutes

@@ -25,7 +25,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shiftcast.errors import InputError
+from core.errors import InputError
 from staffing import erlang
 from staffing.simulate import replay, simulate
 

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from shiftcast.config import Config
-from shiftcast.errors import InputError
-from shiftcast.schema import validate_frame_a
+from core.config import Config
+from core.errors import InputError
+from core.schema import validate_frame_a
 from staffing.requirements import requirements
 from staffing.whatif import WhatIf, apply_what_ifs
 

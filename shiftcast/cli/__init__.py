@@ -1,7 +1,7 @@
 """The ``shiftcast`` command: one Typer app, one module per subcommand.
 
 Subcommands parse their options, call the library, and write one output folder with
-:func:`shiftcast.output.write_folder`. Bad input (an :class:`~shiftcast.errors.InputError`
+:func:`core.output.write_folder`. Bad input (an :class:`~core.errors.InputError`
 or a usage error) becomes one line on stderr and exit code 2; nothing is written.
 """
 
@@ -13,7 +13,7 @@ import typer
 from typer.exceptions import Abort, TyperException
 
 from shiftcast.cli import backtest, erlang, forecast, plan, roster, staff
-from shiftcast.errors import InputError
+from core.errors import InputError
 
 __all__ = ["app", "main"]
 

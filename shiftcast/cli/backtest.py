@@ -10,7 +10,7 @@ from forecast.runner import backtest_queues, progress_steps
 from shiftcast.cli import history as opts
 from shiftcast.cli.forecast import run_summary
 from shiftcast.cli.options import duration_seconds
-from shiftcast.output import check_out_folder, write_folder
+from core.output import check_out_folder, write_folder
 
 __all__ = ["command"]
 

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from shiftcast.cli.options import duration_seconds
-from shiftcast.config import QueueSettings
-from shiftcast.errors import InputError
+from core.config import QueueSettings
+from core.errors import InputError
 from staffing.explain import explain_interval
 
 Opt = typer.Option

@@ -11,8 +11,8 @@ from forecast.ingest import Columns
 from forecast.runner import forecast_queues, progress_steps
 from shiftcast.cli import history as opts
 from shiftcast.cli.options import duration_seconds
-from shiftcast.errors import InputError
-from shiftcast.output import check_out_folder, write_folder
+from core.errors import InputError
+from core.output import check_out_folder, write_folder
 
 __all__ = ["command", "run_summary"]
 

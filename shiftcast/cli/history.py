@@ -19,9 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from forecast.calendar import read_events
 from forecast.ingest import Columns, ingest, read_source
 from shiftcast.cli.options import duration_seconds
-from shiftcast.config import Config, load_config, queue_table_notes
-from shiftcast.errors import InputError
-from shiftcast.readers import read_table
+from core.config import Config, load_config, queue_table_notes
+from core.errors import InputError
+from core.readers import read_table
 
 __all__ = ["Loaded", "load_inputs", "progress_bar"]
 

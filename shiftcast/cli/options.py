@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shiftcast.errors import InputError
+from core.errors import InputError
 
 __all__ = ["duration_seconds"]
 

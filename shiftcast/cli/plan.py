@@ -14,12 +14,12 @@ from rich.console import Console
 from forecast.ingest import Columns
 from shiftcast.cli import history as opts
 from shiftcast.cli.options import duration_seconds
-from shiftcast.errors import InputError
-from shiftcast.output import check_out_folder, write_folder
+from core.errors import InputError
+from core.output import check_out_folder, write_folder
 from shiftcast.pipeline import default_workers, plan_files, run_plan, run_record
-from shiftcast.readers import read_table
+from core.readers import read_table
 from shiftcast.report import build_report
-from shiftcast.schema import interval_minutes, validate_agents
+from core.schema import interval_minutes, validate_agents
 from staffing.shifts import build_templates
 
 Opt = typer.Option
@@ -47,6 +47,8 @@ def command(
     volume_col: opts.VolumeOpt = None,
     queue_col: opts.QueueOpt = None,
     aht_col: opts.AhtOpt = None,
+    handle_col: opts.HandleOpt = None,
+    abandoned_col: opts.AbandonedOpt = None,
 ) -> None:
     """Forecast, staff, plan shifts and roster every queue; write one run folder with report.html.
 
@@ -60,7 +62,7 @@ def command(
     check_out_folder(out, inputs=(history, config, agents, events))
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=None,
-                              columns=Columns(timestamp_col, volume_col, queue_col, aht_col, None, None))
+                              columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col))
     settings = loaded.config
     text = horizon or f"{settings.forecast.horizon_days}D"
     delta = pd.Timedelta(seconds=duration_seconds(text, option="--horizon"))

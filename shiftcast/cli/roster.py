@@ -8,10 +8,10 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from shiftcast.config import load_config, queue_table_notes
-from shiftcast.output import check_out_folder, write_folder
-from shiftcast.readers import read_table
-from shiftcast.schema import interval_minutes, validate_agents, validate_frame_b
+from core.config import load_config, queue_table_notes
+from core.output import check_out_folder, write_folder
+from core.readers import read_table
+from core.schema import interval_minutes, validate_agents, validate_frame_b
 from staffing.roster import assign_roster
 from staffing.shifts import build_templates
 from staffing.weekplan import plan_week

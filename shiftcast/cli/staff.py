@@ -8,11 +8,11 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from shiftcast.config import load_config, queue_table_notes
-from shiftcast.errors import InputError
-from shiftcast.output import check_out_folder, write_folder
-from shiftcast.readers import read_table
-from shiftcast.schema import interval_minutes, validate_frame_a
+from core.config import load_config, queue_table_notes
+from core.errors import InputError
+from core.output import check_out_folder, write_folder
+from core.readers import read_table
+from core.schema import interval_minutes, validate_frame_a
 from staffing.requirements import requirements
 
 Opt = typer.Option

@@ -39,7 +39,7 @@ from typing import Any
 
 import pandas as pd
 
-from shiftcast.errors import InputError
+from core.errors import InputError
 
 __all__ = ["RUN_FORMAT", "check_out_folder", "csv_text", "excel_bytes", "guard", "is_run_folder", "neutralise",
            "unguard", "unguard_frame", "write_folder"]

@@ -5,7 +5,7 @@ row per queue per interval; ``interval_start`` is a timezone-aware timestamp in 
 site's zone marking the START of the interval. :func:`validate_frame_a` and
 :func:`validate_frame_b` check a table at the edge (a file, an upload) and return it
 normalised: columns typed, rows sorted by queue and time. Every problem found is reported
-in one :class:`~shiftcast.errors.InputError`, each naming the column, the first bad
+in one :class:`~core.errors.InputError`, each naming the column, the first bad
 values and the fix.
 
 Frame C (shift plan and roster) is the optimizer's output: ``shifts``, ``coverage`` and,
@@ -21,7 +21,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from shiftcast.errors import InputError, format_values
+from core.errors import InputError, format_values
 
 __all__ = [
     "FRAME_A_COLUMNS",
@@ -275,7 +275,7 @@ def _validate(frame: pd.DataFrame, timezone: str, required: tuple[str, ...], sou
     if missing:
         raise InputError(
             f"{source} is missing column(s) {', '.join(missing)}; found {', '.join(map(str, frame.columns))}. "
-            f"Rename the columns (see shiftcast.schema for the frame layout)"
+            f"Rename the columns (see core.schema for the frame layout)"
         )
     if "queue" not in frame.columns:
         frame.insert(0, "queue", DEFAULT_QUEUE)

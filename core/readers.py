@@ -3,8 +3,8 @@
 The one place that turns a user's path into a DataFrame, with clear errors for a
 missing, empty or unreadable file. Columns are read as they are, except that the formula
 guard Shiftcast writes into text cells (``'@twitter``) is removed again
-(:func:`shiftcast.output.unguard`), so names round-trip exactly. Validating the columns
-is ``shiftcast.schema``'s job.
+(:func:`core.output.unguard`), so names round-trip exactly. Validating the columns
+is ``core.schema``'s job.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from shiftcast.errors import InputError
-from shiftcast.output import unguard_frame
+from core.errors import InputError
+from core.output import unguard_frame
 
 __all__ = ["read_table", "TABLE_SUFFIXES"]
 
