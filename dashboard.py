@@ -28,7 +28,7 @@ from core.errors import InputError
 from core.output import csv_text, excel_bytes
 from shiftcast.pipeline import load_plan, run_plan
 from core.readers import read_table
-from core.schema import interval_minutes, validate_agents
+from core.schema import WEEKDAYS, interval_minutes, validate_agents
 from staffing.explain import explain_interval
 from staffing.requirements import requirements as staff
 from staffing.roster import assign_roster
@@ -42,7 +42,7 @@ SAMPLE_HISTORY = ROOT / "data" / "sample_history.csv.gz"
 SAMPLE_CONFIG = ROOT / "data" / "shiftcast.toml"
 SAMPLE_EVENTS = ROOT / "data" / "events.csv"
 SAMPLE_AGENTS = ROOT / "data" / "agents.csv"
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_LABELS = tuple(day.title() for day in WEEKDAYS)  # as the heatmap names them
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=])")
 
 st.set_page_config(page_title="Shiftcast", page_icon=":calendar:", layout="wide")
@@ -209,7 +209,7 @@ def what_if_controls(name: str, settings) -> None:
 
     control("volume_pct", st.slider, "Volume change %", 0, -30, 100, 5)
     control("aht_pct", st.slider, "Handle time change %", 0, -30, 50, 5)
-    if settings.channel in ("email", "social"):
+    if settings.deferred:
         control("response", st.number_input, "Answer within (hours)", int(settings.response_hours), 1, 72, 1)
     else:
         control("sl", st.slider, "Service-level target %", round(settings.service_level * 100), 50, 99, 1)
@@ -276,7 +276,7 @@ with forecast_tab:
     st.subheader("When the peaks come")
     heat = data["heatmap"][data["heatmap"]["queue"] == queue].pivot(index="weekday", columns="hour",
                                                                       values="volume_per_hour")
-    heat = heat.reindex([d for d in WEEKDAYS if d in heat.index])
+    heat = heat.reindex([d for d in DAY_LABELS if d in heat.index])
     st.plotly_chart(charts.heatmap_figure(heat, title=f"Forecast contacts per hour by weekday: {_chart_label(queue)}",
                                           value_label="contacts / hour"), key="chart_heatmap")
     with st.expander("Heatmap numbers and daily peak windows"):
@@ -314,7 +314,7 @@ def staffing_view() -> None:
     table, changed = scenario["requirements"], scenario["changed"]
     now = queue_kpis(table[table["queue"] == queue], minutes).set_index("queue").loc[queue]
     before = planned_kpis(data["source"], data["requirements"], minutes).loc[queue]
-    erlang_queue = settings.channel not in ("email", "social")
+    erlang_queue = not settings.deferred
     with view:
         cells = st.columns(3) + st.columns(3)
         cells[0].metric("Service level", f"{now['service_level']:.1%}",

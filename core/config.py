@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import InputError
+from core.schema import WEEKDAYS
 
 __all__ = [
     "Config",
@@ -32,9 +33,9 @@ __all__ = [
     "load_config",
     "parse_clock",
     "queue_table_notes",
+    "settings_error",
 ]
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -120,6 +121,15 @@ class QueueSettings(_Section):
     aht_seconds: float = Field(300, gt=0)
     # Forecast column to staff to: the expected volume, or the upper band to staff peaks cautiously.
     staff_to: Literal["volume", "volume_p90"] = "volume"
+
+    @property
+    def deferred(self) -> bool:
+        """True for e-mail and social: a backlog answered within ``response_hours``, not an Erlang queue."""
+        return self.channel in ("email", "social")
+
+    def scheduled(self, on_contacts: Any) -> Any:
+        """Agents to schedule so that ``on_contacts`` remain after shrinkage (unrounded; array or scalar)."""
+        return on_contacts / (1 - self.shrinkage)
 
 
 class ForecastSettings(_Section):
@@ -276,8 +286,8 @@ def _section_of(loc: tuple[Any, ...]) -> type[BaseModel]:
     return Config.model_fields[loc[0]].annotation
 
 
-def _describe(error: dict[str, Any]) -> str:
-    where = ".".join(str(part) for part in error["loc"])
+def _describe(error: dict[str, Any], name: Callable[[tuple[Any, ...]], str]) -> str:
+    where = name(error["loc"])
     if error["type"] == "extra_forbidden":
         known = ", ".join(_section_of(error["loc"]).model_fields)
         return f"unknown setting '{where}'; known settings here: {known}"
@@ -285,13 +295,25 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{where} = {error['input']!r} is invalid: {message}"
 
 
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def settings_error(error: ValidationError, prefix: str = "", name: Callable[[tuple[Any, ...]], str] = _dotted
+                   ) -> InputError:
+    """One :class:`InputError` naming every problem of ``error`` at once (``; ``-separated),
+    each as ``NAME = VALUE is invalid: WHY``; ``name`` maps a setting's location to how the
+    user wrote it (a TOML key, a CLI option)."""
+    problems = "; ".join(_describe(problem, name) for problem in error.errors())
+    return InputError(f"{prefix}{problems}")
+
+
 def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
     """Validate a settings mapping (as parsed from TOML) into a :class:`Config`."""
     try:
         return Config.model_validate(raw)
     except ValidationError as error:
-        first = error.errors()[0]
-        raise InputError(f"{source}: {_describe(first)}") from None
+        raise settings_error(error, prefix=f"{source}: ") from None
 
 
 def load_config(path: str | Path | None) -> Config:

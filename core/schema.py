@@ -145,7 +145,7 @@ AGENTS_COLUMNS = {
     "unavailable_days": "weekdays (mon..sun) or dates (YYYY-MM-DD) off, separated by ';', optional",
 }
 _REQUIRED_AGENTS = ("agent", "contract_hours_per_week", "min_shifts", "max_shifts", "skills")
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # Monday = 0, as pandas counts
 
 _REQUIRED_A = ("interval_start", "volume")
 _REQUIRED_B = ("interval_start", "volume", "agents_required", "agents_scheduled")
@@ -397,7 +397,7 @@ def validate_agents(frame: pd.DataFrame, *, source: str = "agents") -> pd.DataFr
     frame["languages"] = frame["languages"].map(split_list)
     frame["unavailable_days"] = frame["unavailable_days"].map(split_list)
     for agent, days in zip(frame["agent"], frame["unavailable_days"]):
-        unknown = [d for d in days if d.lower() not in _WEEKDAYS and pd.isna(pd.to_datetime(d, errors="coerce", format="%Y-%m-%d"))]
+        unknown = [d for d in days if d.lower() not in WEEKDAYS and pd.isna(pd.to_datetime(d, errors="coerce", format="%Y-%m-%d"))]
         if unknown:
             problems.append(f"unavailable_days must be weekdays (mon..sun) or dates YYYY-MM-DD; got "
                             f"{format_values(unknown)} for agent {agent!r}")

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["daily_peaks", "weekday_hour_heatmap", "WEEKDAY_NAMES"]
+from core.schema import WEEKDAYS
 
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+__all__ = ["daily_peaks", "weekday_hour_heatmap"]
 
 
 def daily_peaks(frame: pd.DataFrame, *, window: str = "2h") -> pd.DataFrame:
@@ -49,5 +49,5 @@ def weekday_hour_heatmap(frame: pd.DataFrame) -> pd.DataFrame:
     hourly = frame.assign(date=wall.dt.date, weekday=wall.dt.day_of_week, hour=wall.dt.hour, offset=offset) \
         .groupby(["queue", "date", "weekday", "hour", "offset"], sort=True)["volume"].sum().reset_index()
     table = hourly.groupby(["queue", "weekday", "hour"], sort=True)["volume"].mean().reset_index()
-    table["weekday"] = [WEEKDAY_NAMES[d] for d in table["weekday"]]
+    table["weekday"] = [WEEKDAYS[d].title() for d in table["weekday"]]
     return table.rename(columns={"volume": "volume_per_hour"})

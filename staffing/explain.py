@@ -41,14 +41,14 @@ def explain_interval(volume: float, aht_seconds: float, interval_seconds: float,
     E-mail and social queues are deferred work (:mod:`staffing.deferred`), not Erlang: an
     InputError says so rather than explaining a model that does not staff them.
     """
-    if settings.channel in ("email", "social"):
+    if settings.deferred:
         raise InputError(f"explain_interval explains Erlang-staffed queues (voice, chat); got channel "
                          f"{settings.channel!r}, which is staffed as deferred work answered within "
                          f"response_hours (staffing.deferred.deferred_staffing)")
     volume_array, aht_array = np.array([float(volume)]), np.array([float(aht_seconds)])
     result = erlang_staffing(volume_array, volume_array, aht_array, interval_seconds, settings)
     need = int(result["agents_required"][0])
-    scheduled = int(np.ceil(need / (1 - settings.shrinkage) - 1e-9))
+    scheduled = int(np.ceil(settings.scheduled(need) - 1e-9))
     traffic = volume * aht_seconds / interval_seconds
     centre = need if agents is None else agents
     counts = np.arange(max(centre - around, 0), centre + around + 1)

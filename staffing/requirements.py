@@ -88,7 +88,7 @@ def _at_least(result: dict[str, np.ndarray], settings: QueueSettings, expected: 
 
 
 def _model_name(settings: QueueSettings) -> str:
-    if settings.channel in ("email", "social"):
+    if settings.deferred:
         return "deferred"
     base = "erlang_a" if settings.patience_seconds is not None else "erlang_c"
     return f"chat_{base}" if settings.channel == "chat" else base
@@ -119,12 +119,11 @@ def _one_queue(rows: pd.DataFrame, settings: QueueSettings, source: str, interva
         result = erlang_staffing(staffed, expected, aht, interval_seconds, settings)
     if settings.min_agents:
         result = _at_least(result, settings, expected, aht, interval_seconds, model)
-    keep = 1 - settings.shrinkage
     frame = rows.assign(aht_seconds=aht, staffed_to=column, model=model, settings_source=source,
                         traffic_erlangs=expected * aht / interval_seconds, **result)
     frame["agents_required"] = frame["agents_required"].astype(np.int64)
-    frame["agents_scheduled"] = np.ceil(frame["agents_required"] / keep - 1e-9).astype(np.int64)
-    frame["agents_scheduled_fractional"] = frame["agents_required_fractional"] / keep
+    frame["agents_scheduled"] = np.ceil(settings.scheduled(frame["agents_required"]) - 1e-9).astype(np.int64)
+    frame["agents_scheduled_fractional"] = settings.scheduled(frame["agents_required_fractional"])
     return frame
 
 

@@ -78,9 +78,9 @@ import pandas as pd
 
 from core.config import Config
 from core.errors import InputError
-from core.schema import AGENT_SUMMARY_COLUMNS, ROSTER_COLUMNS, UNASSIGNED_COLUMNS
+from core.schema import AGENT_SUMMARY_COLUMNS, ROSTER_COLUMNS, UNASSIGNED_COLUMNS, WEEKDAYS
 from staffing.milp import equality_lp, integer_program
-from staffing.shiftplan import WEEKDAY_NAMES, ShiftPlan
+from staffing.shiftplan import ShiftPlan
 from staffing.shifts import DAYS_PER_WEEK, MINUTES_PER_DAY
 
 __all__ = ["Roster", "assign_roster", "supply_and_demand"]
@@ -171,8 +171,8 @@ def _unavailable(days: list[str], week_start: pd.Timestamp) -> set[int]:
     dates = [(week_start + pd.Timedelta(days=d)).date() for d in range(DAYS_PER_WEEK)]
     off = set()
     for token in days:
-        if token in WEEKDAY_NAMES:
-            off |= {d for d, date in enumerate(dates) if date.weekday() == WEEKDAY_NAMES.index(token)}
+        if token in WEEKDAYS:
+            off |= {d for d, date in enumerate(dates) if date.weekday() == WEEKDAYS.index(token)}
         else:
             date = pd.Timestamp(token).date()
             off |= {d for d, day in enumerate(dates) if day == date}

@@ -53,7 +53,7 @@ import pandas as pd
 
 from core.config import Config, QueueSettings
 from core.errors import InputError
-from core.schema import COVERAGE_COLUMNS, SHIFTS_COLUMNS, interval_minutes
+from core.schema import COVERAGE_COLUMNS, SHIFTS_COLUMNS, WEEKDAYS, interval_minutes
 from staffing.deferred import deferred_kpis
 from staffing.milp import Model
 from staffing.requirements import staff_queue
@@ -61,7 +61,6 @@ from staffing.shifts import DAYS_PER_WEEK, MINUTES_PER_DAY, ShiftTemplates, buil
 
 __all__ = ["ShiftPlan", "plan_shifts", "plan_week_start", "service_level_at"]
 
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SHORTFALL_COST_FACTOR = 10.0  # an uncovered agent-interval costs this many times the dearest shift
 _CAP_SCREEN = 0.9  # max_agents rows start where requirements reach this share of the cap
 SL_TOLERANCE = 0.002  # most an interval's modelled service level may fall below the Erlang curve
@@ -183,10 +182,6 @@ def _week_rows(requirements: pd.DataFrame, start: pd.Timestamp, step_minutes: in
 # ----------------------------------------------------------------- service level
 
 
-def _is_deferred(settings: QueueSettings) -> bool:
-    return settings.channel in ("email", "social")
-
-
 def _queue_inputs(rows: pd.DataFrame, settings: QueueSettings, step_seconds: float) -> tuple[np.ndarray, np.ndarray]:
     """(traffic in Erlangs, aht_seconds) per row, filling what the requirements lack from settings."""
     aht = rows["aht_seconds"].fillna(settings.aht_seconds).to_numpy(float) if "aht_seconds" in rows else \
@@ -207,7 +202,7 @@ def service_level_at(rows: pd.DataFrame, scheduled: np.ndarray, settings: QueueS
     """
     on_contacts = np.asarray(scheduled, dtype=float) * (1 - settings.shrinkage)
     traffic, aht = _queue_inputs(rows, settings, interval_seconds)
-    if _is_deferred(settings):
+    if settings.deferred:
         seconds = (rows["interval_start"] - rows["interval_start"].iloc[0]).dt.total_seconds().to_numpy()
         return deferred_kpis(seconds, rows["volume"].to_numpy(float), aht, interval_seconds, on_contacts,
                              response_hours=settings.response_hours,
@@ -311,7 +306,7 @@ def _add_queue(model: Model, queue: _Queue, working, templates: ShiftTemplates, 
     x = model.add_variables(len(templates), cost=templates.cost, upper=np.inf, integer=True)
     queue.starts = x
     t_index, j_index = working.nonzero()
-    per_interval = plan_to == "requirement" or _is_deferred(queue.settings)
+    per_interval = plan_to == "requirement" or queue.settings.deferred
     if per_interval:
         short = model.add_variables(slots, cost=shortfall_cost, upper=required)
         model.add_constraints(np.r_[t_index, np.arange(slots)], np.r_[x[j_index], short], 1.0, count=slots,
@@ -404,7 +399,7 @@ def _shifts_table(queues: list[_Queue], x: np.ndarray, templates: ShiftTemplates
         pause_start = begin + templates.break_offset_slots[used] * step
         naive = start.tz_localize(None)
         hours = np.char.mod("%gh", length / 60)
-        ident = np.char.add(np.char.add(f"{queue.name}-", np.array(WEEKDAY_NAMES)[begin // MINUTES_PER_DAY]),
+        ident = np.char.add(np.char.add(f"{queue.name}-", np.array(WEEKDAYS)[begin // MINUTES_PER_DAY]),
                             np.char.add("-", np.char.add(np.char.replace(_clock(begin), ":", ""), np.char.add("-", hours))))
         ident = np.where(pause > 0, np.char.add(ident, np.char.add("-b", np.char.replace(_clock(pause_start), ":", ""))), ident)
         frames.append(pd.DataFrame({
@@ -442,7 +437,7 @@ def _coverage_table(queues: list[_Queue], x: np.ndarray, working, on_duty, step_
         planned = np.round(working @ starts).astype(np.int64)[slot]
         duty = np.round(on_duty @ starts).astype(np.int64)[slot]
         required = rows["agents_scheduled"].to_numpy(np.int64)
-        target = np.nan if _is_deferred(queue.settings) else queue.settings.service_level
+        target = np.nan if queue.settings.deferred else queue.settings.service_level
         frames.append(pd.DataFrame({
             "queue": queue.name,
             "interval_start": rows["interval_start"],
@@ -493,7 +488,7 @@ def plan_shifts(requirements: pd.DataFrame, config: Config, *, week_start: objec
         rows = rows.sort_values("interval_start").reset_index(drop=True)
         queues.append(_Queue(str(name), rows, settings))
         need = rows["agents_scheduled"].to_numpy(float)
-        if config.shifts.plan_to != "requirement" and not _is_deferred(settings):
+        if config.shifts.plan_to != "requirement" and not settings.deferred:
             need = _sl_floor(rows, settings, step_seconds)
         _uncoverable(rows, need, covered, config)
     solution, seconds = _solve(queues, templates, working, on_duty, config, step_seconds)

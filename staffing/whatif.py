@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from core.config import Config, QueueSettings
+from core.config import Config, QueueSettings, settings_error
 from core.errors import InputError
 
 __all__ = ["WhatIf", "apply_what_ifs"]
@@ -52,8 +52,7 @@ def apply_what_ifs(forecast: pd.DataFrame, config: Config, what_ifs: Mapping[str
         try:
             settings = QueueSettings.model_validate({**current.model_dump(), **what_if.settings})
         except ValidationError as error:
-            first = error.errors()[0]
-            raise InputError(f"queue {queue}: {first['loc'][0]} = {first['input']!r} is invalid: {first['msg']}") from None
+            raise settings_error(error, prefix=f"queue {queue}: ") from None
         if what_if.aht_change and "aht_seconds" not in changed.columns:
             settings = settings.model_copy(update={"aht_seconds": settings.aht_seconds * (1 + what_if.aht_change)})
         queues[queue] = settings

@@ -24,9 +24,9 @@ def test_erlang_calculator_solves_for_a_headcount_with_erlang_a():
     (["--volume", "-1", "--aht", "180"], "volume must be >= 0; got -1"),
     (["--volume", "nan", "--aht", "180"], "volume must be >= 0; got nan"),
     (["--volume", "10", "--aht", "0"], "aht_seconds must be > 0; got 0"),
-    (["--volume", "10", "--aht", "180", "--sl", "1.5"], "--sl 1.5 is invalid"),
-    (["--volume", "10", "--aht", "180", "--answer", "-5"], "--answer -5.0 is invalid"),
-    (["--volume", "10", "--aht", "180", "--max-occupancy", "0"], "--max-occupancy 0.0 is invalid"),
+    (["--volume", "10", "--aht", "180", "--sl", "1.5"], "--sl = 1.5 is invalid"),
+    (["--volume", "10", "--aht", "180", "--answer", "-5"], "--answer = -5.0 is invalid"),
+    (["--volume", "10", "--aht", "180", "--max-occupancy", "0"], "--max-occupancy = 0.0 is invalid"),
     (["--volume", "10", "--aht", "180", "--interval", "soon"], "--interval 'soon' is not a duration"),
     (["--volume", "ten", "--aht", "180"], "Invalid value for '--volume'"),
 ])
@@ -115,3 +115,9 @@ def test_staff_to_must_be_a_forecast_column(tmp_path):
     done = run_cli("staff", "--forecast", str(DATA / "sample_forecast.csv.gz"), "--staff-to", "volume_p99",
                    "--out", str(tmp_path / "o"))
     assert done.returncode == 2 and "--staff-to must be one of volume, volume_p90" in done.stderr
+
+
+def test_erlang_calculator_names_every_bad_option_at_once():
+    done = run_cli("erlang", "--volume", "10", "--aht", "180", "--sl", "1.5", "--shrinkage", "1")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "--sl = 1.5 is invalid" in done.stderr and "--shrinkage = 1.0 is invalid" in done.stderr

@@ -70,3 +70,14 @@ def test_opening_hours():
     assert config.site.open_minutes(0) == (0, 1440)
     assert config.site.open_minutes(5) == (480, 1200)
     assert config.site.open_minutes(6) is None
+
+
+def test_every_problem_of_a_config_is_named_at_once(tmp_path):
+    path = write(tmp_path, "[queue_defaults]\nservice_level = 2\nshrinkage = -1\n[shifts]\ncolour = 'red'\n")
+    with pytest.raises(InputError) as error:
+        load_config(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: ") and message.count("\n") == 0
+    for part in ("queue_defaults.service_level = 2 is invalid", "queue_defaults.shrinkage = -1 is invalid",
+                 "unknown setting 'shifts.colour'"):
+        assert part in message

@@ -47,3 +47,10 @@ def test_bad_scenarios_are_clear_errors(forecast):
         apply_what_ifs(forecast, Config(), {"a": WhatIf(settings={"shrinkage": 1.0})})
     with pytest.raises(InputError, match=r"changes must be above -100%"):
         apply_what_ifs(forecast, Config(), {"a": WhatIf(volume_change=-1.0)})
+
+
+def test_every_bad_setting_of_a_scenario_is_named_at_once(forecast):
+    with pytest.raises(InputError) as error:
+        apply_what_ifs(forecast, Config(), {"a": WhatIf(settings={"shrinkage": 1.0, "service_level": 0})})
+    assert str(error.value).count(" is invalid: ") == 2
+    assert "shrinkage = 1.0" in str(error.value) and "service_level = 0" in str(error.value)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from shiftcast.cli.options import duration_seconds
-from core.config import QueueSettings
+from core.config import QueueSettings, settings_error
 from core.errors import InputError
 from staffing.explain import explain_interval
 
@@ -42,9 +42,7 @@ def command(
             concurrency=concurrency, shrinkage=shrinkage,
         )
     except ValidationError as error:
-        first = error.errors()[0]
-        option = OPTION_OF_SETTING[str(first["loc"][0])]
-        raise InputError(f"{option} {first['input']!r} is invalid: {first['msg']}") from None
+        raise settings_error(error, name=lambda loc: OPTION_OF_SETTING[str(loc[0])]) from None
     if agents is not None and agents < 0:
         raise InputError(f"--agents must be >= 0; got {agents}")
     explained = explain_interval(volume, aht, interval_seconds, settings, agents=agents, around=2)
