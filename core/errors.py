@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["InputError", "check_range", "format_values"]
+__all__ = ["InputError", "check_range", "format_values", "range_rule"]
 
 _SHOWN = 3  # bad values quoted in a message
 
@@ -31,13 +31,20 @@ def format_values(values: Sequence[object], total: int | None = None) -> str:
     return text
 
 
-def _rule(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
+def _number(value: float) -> str:
+    """``0.5``, ``20``, ``86,400``: thousands separated, no exponent for whole numbers."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+
+
+def range_rule(low: float | None = None, high: float | None = None, low_open: bool = False,
+               high_open: bool = False) -> str:
+    """The allowed range in words, as every range message says it: ``>= 0``, ``in (0, 1]``, ``<= 86,400``."""
     if low is not None and high is not None:
-        return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return f"in {'(' if low_open else '['}{_number(low)}, {_number(high)}{')' if high_open else ']'}"
     if low is not None:
-        return f"{'>' if low_open else '>='} {low:g}"
+        return f"{'>' if low_open else '>='} {_number(low)}"
     if high is not None:
-        return f"{'<' if high_open else '<='} {high:g}"
+        return f"{'<' if high_open else '<='} {_number(high)}"
     return "a finite number"
 
 
@@ -77,5 +84,5 @@ def check_range(
         where = f" at position {first}"
     else:
         where = ""
-    message = f"{name} must be {_rule(low, high, low_open, high_open)}; got {got}{where}"
+    message = f"{name} must be {range_rule(low, high, low_open, high_open)}; got {got}{where}"
     raise InputError(message + (f"; {fix}" if fix else ""))

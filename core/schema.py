@@ -21,7 +21,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from core.errors import InputError, format_values
+from core.errors import InputError, format_values, range_rule
 
 __all__ = [
     "FRAME_A_COLUMNS",
@@ -258,11 +258,11 @@ def _check_numeric(frame: pd.DataFrame, column: str, problems: list[str], *, low
     out_of_range = (values <= low) if low_open else (values < low)
     bad = missing | out_of_range | np.isinf(values)
     if bad.any():
-        problems.append(_problem(frame, column, f"{'>' if low_open else '>='} {low:g}", bad, values, fix))
+        problems.append(_problem(frame, column, range_rule(low, low_open=low_open), bad, values, fix))
     if high is not None:
         too_large = np.isfinite(values) & (values > high)
         if too_large.any():
-            problems.append(_problem(frame, column, f"at most {high:,.0f}", too_large, values, fix))
+            problems.append(_problem(frame, column, range_rule(high=high), too_large, values, fix))
     frame[column] = values.astype(float)
 
 

@@ -126,7 +126,7 @@ BAD = {
     "negative volume": (_csv(HEADER + "2026-03-02T09:00,1\n2026-03-02T10:00,-2\n"), [],
                         "volume must be >= 0; got -2"),
     "absurd volume": (_csv(HEADER + "2026-03-02T09:00,1e308\n2026-03-02T10:00,1\n"), [],
-                      "volume must be at most 1,000,000,000; got 1e+308 at 2026-03-02T09:00:00+00:00 (queue default)"),
+                      "volume must be <= 1,000,000,000; got 1e+308 at 2026-03-02T09:00:00+00:00 (queue default)"),
     "history under two weeks": (_history(10), [], "must cover at least 14 days (two weeks); got 10 days"),
     "zero horizon": (_history(21), ["--horizon", "0D"], "--horizon must be positive; got '0D'"),
     "negative horizon": (_history(21), ["--horizon", "-7D"], "--horizon must be positive; got '-7D'"),

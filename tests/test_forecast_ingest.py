@@ -182,7 +182,7 @@ def test_negative_volumes():
 
 def test_negative_handle_seconds():
     log = contacts().assign(handle_seconds=[100, -5, None, 50])
-    with pytest.raises(InputError, match=r"handle_seconds must be in \[0, 86400\]; got -5.0 at 2026-03-02 09:14:59"):
+    with pytest.raises(InputError, match=r"handle_seconds must be in \[0, 86,400\]; got -5.0 at 2026-03-02 09:14:59"):
         ingest(log, timezone=TZ)
 
 
@@ -196,7 +196,7 @@ def test_an_absurd_volume_is_one_error_naming_volume_without_warnings(aht):
         table = table.drop(columns="aht_seconds")
     with pytest.raises(InputError) as error:
         ingest(table, timezone=TZ, interval_minutes=30)
-    assert str(error.value) == ("history: volume must be at most 1,000,000,000; got 1e+308, 1e+308 at "
+    assert str(error.value) == ("history: volume must be <= 1,000,000,000; got 1e+308, 1e+308 at "
                                 "2026-03-02T09:15:00+01:00 (queue chat), 2026-03-02T09:30:00+01:00 (queue chat); "
                                 "fix or drop the row")
 
@@ -204,7 +204,7 @@ def test_an_absurd_volume_is_one_error_naming_volume_without_warnings(aht):
 @pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_absurd_handle_seconds_in_a_contact_log():
     log = contacts().assign(handle_seconds=[1e308, 1e308, None, 50])
-    with pytest.raises(InputError, match=r"handle_seconds must be in \[0, 86400\]; got 1e\+308, 1e\+308 at "
+    with pytest.raises(InputError, match=r"handle_seconds must be in \[0, 86,400\]; got 1e\+308, 1e\+308 at "
                                          r"2026-03-02 09:01:00\+01:00; handle seconds are durations of up to a day"):
         ingest(log, timezone=TZ)
 

@@ -56,9 +56,9 @@ def test_a_single_queue_file_gets_the_default_queue():
     (dict(interval_start=["2026-06-01T10:00:00+02:00"], volume=["many"]), r"volume must be numeric; got 'many'"),
     (dict(interval_start=["2026-06-01T10:00:00+02:00"], volume=[3], aht_seconds=[0]), r"aht_seconds must be > 0; got 0 at"),
     (dict(interval_start=["2026-06-01T10:00:00+02:00"], volume=[3], aht_seconds=[1e308]),
-     r"aht_seconds must be at most 86,400; got 1e\+308 at 2026-06-01T10:00:00\+02:00 \(queue default\); handle time"),
+     r"aht_seconds must be <= 86,400; got 1e\+308 at 2026-06-01T10:00:00\+02:00 \(queue default\); handle time"),
     (dict(interval_start=["2026-06-01T10:00:00+02:00"], volume=[3], volume_p10=[0], volume_p90=[1e12]),
-     r"volume_p90 must be at most 1,000,000,000; got 1000000000000.0"),
+     r"volume_p90 must be <= 1,000,000,000; got 1000000000000.0"),
     (dict(interval_start=["2026-06-01T10:00:00+02:00"], volume=[3], volume_p10=[5], volume_p90=[4]),
      r"volume_p10 must not exceed volume_p90"),
 ])
@@ -79,7 +79,7 @@ def test_a_time_skipped_in_spring_is_named_in_the_users_words():
 def test_an_absurd_volume_is_one_error_naming_volume():
     with pytest.raises(InputError) as error:
         validate_frame_a(frame(interval_start=["2026-06-01T10:00:00+02:00"], volume=[1e308], aht_seconds=[300]), TZ)
-    assert str(error.value) == ("history: volume must be at most 1,000,000,000; got 1e+308 at "
+    assert str(error.value) == ("history: volume must be <= 1,000,000,000; got 1e+308 at "
                                 "2026-06-01T10:00:00+02:00 (queue default); fix or drop the row")
 
 
