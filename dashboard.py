@@ -30,7 +30,7 @@ from shiftcast.pipeline import load_plan, run_plan
 from core.readers import read_table
 from core.schema import WEEKDAYS, interval_minutes, validate_agents
 from staffing.explain import explain_interval
-from staffing.requirements import requirements as staff
+from staffing.requirements import requirements as staff_forecast
 from staffing.roster import assign_roster
 from staffing.shiftplan import ShiftPlan
 from staffing.weekplan import plan_week
@@ -119,7 +119,7 @@ def forecast_upload(table: pd.DataFrame, mapping: tuple, _config, config_key: st
     minutes = interval_minutes(ingested.frame, _config.site.interval_minutes)
     return dict(history=ingested.frame, notes=ingested.notes, forecast=result.forecast, backtest=result.backtest,
                 heatmap=result.heatmap, peaks=result.peaks,
-                requirements=staff(result.forecast, _config, interval_seconds=minutes * 60))
+                requirements=staff_forecast(result.forecast, _config, interval_seconds=minutes * 60))
 
 
 @st.cache_data(show_spinner="Planning shifts (HiGHS)...", max_entries=8)
@@ -241,7 +241,7 @@ def restaff() -> dict:
     """The scenario of the saved what-ifs: changed forecast, config and requirements."""
     chosen = what_ifs()
     changed_forecast, changed_config = apply_what_ifs(forecast, config, chosen)
-    table = staff(changed_forecast, changed_config, interval_seconds=minutes * 60)
+    table = staff_forecast(changed_forecast, changed_config, interval_seconds=minutes * 60)
     key = repr(sorted((q, w.volume_change, w.aht_change, sorted(w.settings.items())) for q, w in chosen.items()))
     changed = not np.array_equal(table["agents_scheduled"].to_numpy(), data["requirements"]["agents_scheduled"].to_numpy())
     return dict(key=key, config=changed_config, requirements=table, changed=changed)

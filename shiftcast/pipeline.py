@@ -41,7 +41,7 @@ from core.config import Config, config_from_dict
 from core.errors import InputError
 from core.output import unguard_frame
 from core.schema import interval_minutes, validate_frame_a, validate_frame_b, validate_frame_c
-from staffing.requirements import requirements as staff
+from staffing.requirements import requirements
 from staffing.roster import Roster, assign_roster
 from staffing.shiftplan import ShiftPlan, plan_shifts
 from staffing.weekplan import plan_week
@@ -103,7 +103,7 @@ def plan_queue(history: pd.DataFrame, config: Config, horizon: pd.Timedelta, eve
     result = forecast_queues(history, horizon=horizon, config=config, events=events, start=start,
                              start_source="the plan's start (the day after the latest history of any queue)")
     minutes = interval_minutes(history, config.site.interval_minutes)
-    table = staff(result.forecast, config, interval_seconds=minutes * 60)
+    table = requirements(result.forecast, config, interval_seconds=minutes * 60)
     staffed = time.perf_counter()
     plan = error = None
     try:
@@ -185,13 +185,13 @@ def _concat(results: list[ForecastResult]) -> ForecastResult:
                              for name in fields})
 
 
-def _shift_plan(plans: dict[str, ShiftPlan], requirements: pd.DataFrame, config: Config,
+def _shift_plan(plans: dict[str, ShiftPlan], table: pd.DataFrame, config: Config,
                 failures: dict[str, str]) -> ShiftPlan | None:
     """The week's plan for the queues that have their own (``staffing.weekplan.plan_week``)."""
     if not plans:
         return None
     try:
-        return plan_week(requirements[requirements["queue"].isin(plans)], config,
+        return plan_week(table[table["queue"].isin(plans)], config,
                          week_start=next(iter(plans.values())).week_start, queue_plans=plans)
     except Exception as error:  # noqa: BLE001 - the forecasts and requirements are still written
         failures[SHIFT_PLAN] = _message(error)

@@ -16,7 +16,7 @@ import pandas as pd
 from core.config import QueueSettings
 from core.errors import InputError
 from staffing import erlang
-from staffing.requirements import erlang_staffing, staff_queue
+from staffing.requirements import erlang_staffing, queue_kpis
 
 __all__ = ["Explanation", "explain_interval"]
 
@@ -53,7 +53,7 @@ def explain_interval(volume: float, aht_seconds: float, interval_seconds: float,
     centre = need if agents is None else agents
     counts = np.arange(max(centre - around, 0), centre + around + 1)
     slots = counts * settings.concurrency
-    kpis = staff_queue(slots, np.full(counts.shape, traffic), np.full(counts.shape, float(aht_seconds)), settings)
+    kpis = queue_kpis(slots, np.full(counts.shape, traffic), np.full(counts.shape, float(aht_seconds)), settings)
     if settings.patience_seconds is None:
         waits = erlang.erlang_c(slots, traffic)
     else:

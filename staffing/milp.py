@@ -40,7 +40,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from core.errors import InputError
 
-__all__ = ["Model", "Solution", "equality_lp", "integer_program", "solve"]
+__all__ = ["MilpModel", "Solution", "equality_lp", "integer_program", "solve"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Solution:
     seconds: float
 
 
-class Model:
+class MilpModel:
     """A MILP assembled block by block: columns with costs and bounds, rows as triplets.
 
     ``add_variables`` returns the new columns' indices; ``add_constraints`` takes rows

@@ -30,7 +30,7 @@ from core.schema import FRAME_B_COLUMNS, in_frame_order
 from staffing import erlang
 from staffing.deferred import deferred_staffing
 
-__all__ = ["erlang_staffing", "requirements", "staff_queue"]
+__all__ = ["erlang_staffing", "requirements", "queue_kpis"]
 
 
 def erlang_staffing(staffed: np.ndarray, expected: np.ndarray, aht: np.ndarray, interval_seconds: float,
@@ -39,7 +39,7 @@ def erlang_staffing(staffed: np.ndarray, expected: np.ndarray, aht: np.ndarray, 
 
     Erlang C, or A with ``patience_seconds``, over ``concurrency`` slots per agent.
     Arrays of shape (n,); the result holds ``agents_required``,
-    ``agents_required_fractional`` and :func:`staff_queue`'s KPIs.
+    ``agents_required_fractional`` and :func:`queue_kpis`'s KPIs.
     """
     slots_per_agent = settings.concurrency
     targets = dict(service_level=settings.service_level, answer_seconds=settings.answer_seconds,
@@ -54,11 +54,11 @@ def erlang_staffing(staffed: np.ndarray, expected: np.ndarray, aht: np.ndarray, 
     agents = -(-slots // slots_per_agent)  # ceil for integers
     servers = agents * slots_per_agent
     traffic = erlang.traffic_erlangs(expected, aht, interval_seconds)
-    kpis = staff_queue(servers, traffic, aht, settings)
+    kpis = queue_kpis(servers, traffic, aht, settings)
     return {"agents_required": agents, "agents_required_fractional": slots_fractional / slots_per_agent, **kpis}
 
 
-def staff_queue(servers: np.ndarray, traffic: np.ndarray, aht: np.ndarray,
+def queue_kpis(servers: np.ndarray, traffic: np.ndarray, aht: np.ndarray,
                 settings: QueueSettings) -> dict[str, np.ndarray]:
     """KPIs of an Erlang queue with ``servers`` (agents x concurrency) at ``traffic`` Erlangs."""
     if settings.patience_seconds is None:
@@ -82,7 +82,7 @@ def _at_least(result: dict[str, np.ndarray], settings: QueueSettings, expected: 
               "agents_required_fractional": np.maximum(result["agents_required_fractional"], floor)}
     if model != "deferred" and raised.any():
         traffic = erlang.traffic_erlangs(expected, aht, interval_seconds)
-        kpis = staff_queue(result["agents_required"] * settings.concurrency, traffic, aht, settings)
+        kpis = queue_kpis(result["agents_required"] * settings.concurrency, traffic, aht, settings)
         result |= {name: np.where(raised, kpis[name], result[name]) for name in kpis}
     return result
 

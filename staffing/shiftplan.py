@@ -55,8 +55,8 @@ from core.config import Config, QueueSettings
 from core.errors import InputError
 from core.schema import COVERAGE_COLUMNS, SHIFTS_COLUMNS, WEEKDAYS, interval_minutes
 from staffing.deferred import deferred_kpis
-from staffing.milp import Model
-from staffing.requirements import staff_queue
+from staffing.milp import MilpModel
+from staffing.requirements import queue_kpis
 from staffing.shifts import DAYS_PER_WEEK, MINUTES_PER_DAY, ShiftTemplates, build_templates
 
 __all__ = ["ShiftPlan", "plan_shifts", "plan_week_start", "service_level_at"]
@@ -212,8 +212,8 @@ def service_level_at(rows: pd.DataFrame, scheduled: np.ndarray, settings: QueueS
         traffic, aht = traffic[:, None], aht[:, None]
     below = np.floor(servers + 1e-9)
     share = np.clip(servers - below, 0, 1)
-    low = staff_queue(below, traffic, aht, settings)["service_level"]
-    high = staff_queue(below + 1, traffic, aht, settings)["service_level"]
+    low = queue_kpis(below, traffic, aht, settings)["service_level"]
+    high = queue_kpis(below + 1, traffic, aht, settings)["service_level"]
     return (1 - share) * low + share * high
 
 
@@ -295,7 +295,7 @@ class _Queue:
     starts: np.ndarray = field(default=None)  # columns of x for this queue, shape (J,)
 
 
-def _add_queue(model: Model, queue: _Queue, working, templates: ShiftTemplates, plan_to: str,
+def _add_queue(model: MilpModel, queue: _Queue, working, templates: ShiftTemplates, plan_to: str,
                shortfall_cost: float, step_seconds: float) -> None:
     """The queue's shift columns and its coverage (or service-level) rows."""
     slots = templates.slots_per_week
@@ -349,7 +349,7 @@ def _solve(queues: list[_Queue], templates: ShiftTemplates, working, on_duty, co
 
     ``working`` and ``on_duty``: the templates' (T, J) coverage matrices."""
     rules = config.shifts
-    model = Model()
+    model = MilpModel()
     shortfall_cost = SHORTFALL_COST_FACTOR * templates.cost.max()
     for queue in queues:
         _add_queue(model, queue, working, templates, rules.plan_to, shortfall_cost, step_seconds)

@@ -72,14 +72,14 @@ def command(
         raise InputError("--agents needs the shift plan; drop --no-shifts or --agents")
     if not no_shifts:  # shift rules that cannot fit the interval are bad input, found before any work
         build_templates(settings.shifts, interval_minutes(loaded.history, settings.site.interval_minutes))
-    staff = validate_agents(read_table(agents), source=str(agents)) if agents is not None else None
+    team = validate_agents(read_table(agents), source=str(agents)) if agents is not None else None
     seconds = {"read": round(time.perf_counter() - began, 3)}
 
     console = Console(stderr=True, soft_wrap=True)
     queues = loaded.history["queue"].nunique()
     with opts.progress_bar(console) as bar:
         task = bar.add_task("forecast and staff" if no_shifts else "forecast, staff and plan shifts", total=queues)
-        run = run_plan(loaded.history, settings, horizon=delta, events=loaded.events, agents=staff,
+        run = run_plan(loaded.history, settings, horizon=delta, events=loaded.events, agents=team,
                        workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
                        progress=lambda queue: bar.update(task, advance=1, description=queue))
     stage = time.perf_counter()
@@ -88,7 +88,7 @@ def command(
     record = run_record(run, inputs={"history": history if "://" not in history else None, "config": config,
                                      "agents": agents, "events": events},
                         horizon=text, workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
-                        roster=staff is not None,
+                        roster=team is not None,
                         notes=(*loaded.notes, *(["--no-shifts: no shift plan and no roster"] if no_shifts else [])),
                         seconds=seconds)
     write_folder(out, plan_files(run, record, report), command="plan")

@@ -32,7 +32,7 @@ def command(
     settings = load_config(config)
     frame = validate_frame_b(read_table(requirements), settings.site.timezone, source=str(requirements))
     build_templates(settings.shifts, interval_minutes(frame, settings.site.interval_minutes))  # rules fit the interval
-    staff = validate_agents(read_table(agents), source=str(agents)) if agents is not None else None
+    team = validate_agents(read_table(agents), source=str(agents)) if agents is not None else None
     notes = queue_table_notes(settings, frame["queue"].unique())
     console = Console(stderr=True, soft_wrap=True)
     for note in notes:
@@ -40,9 +40,9 @@ def command(
     with console.status("planning shifts (HiGHS)..."):
         plan = plan_week(frame, settings, week_start=week_start)
     roster = None
-    if staff is not None:
+    if team is not None:
         with console.status("rostering agents (HiGHS)..."):
-            roster = assign_roster(plan, staff, settings)
+            roster = assign_roster(plan, team, settings)
 
     sheets = {"shifts": plan.shifts, "coverage": plan.coverage}
     record = {"notes": notes, "shift_plan": plan.summary()}
