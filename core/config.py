@@ -91,6 +91,10 @@ class Site(_Section):
                 raise ValueError(f"{day} = '{text}' must be 'HH:MM-HH:MM' with start before end, or 'closed'")
         return hours
 
+    def weekly_hours(self) -> tuple[tuple[int, int] | None, ...] | None:
+        """Opening (start, end) minutes for Monday..Sunday (None: closed); None when no hours are set."""
+        return tuple(self.open_minutes(weekday) for weekday in range(7)) if self.opening_hours else None
+
     def open_minutes(self, weekday: int) -> tuple[int, int] | None:
         """Opening (start, end) in minutes after midnight for weekday 0 = Monday; None if closed."""
         text = self.opening_hours.get(WEEKDAYS[weekday], "00:00-24:00")

@@ -19,15 +19,15 @@ timezone-aware interval starts, so a forecast has 23 or 25 hours on DST days.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from core.config import Site
 from core.schema import DEFAULT_QUEUE
 
-__all__ = ["Grid", "interval_keys", "interval_starts", "open_cells_from_site", "wall_positions"]
+__all__ = ["Grid", "interval_keys", "interval_starts", "open_cells", "wall_positions"]
 
 OPEN_SHARE = 0.5  # a weekday's slot is open if it has a row on at least half of that weekday's days with data
 
@@ -64,15 +64,15 @@ def wall_positions(stamps: pd.DatetimeIndex | pd.Series, minutes: int) -> tuple[
     return day, slot
 
 
-def open_cells_from_site(site: Site, minutes: int) -> np.ndarray | None:
-    """(7, slots) open mask from ``site.opening_hours``; None when no hours are configured."""
-    if not site.opening_hours:
+def open_cells(weekly_hours: Sequence[tuple[int, int] | None] | None, minutes: int) -> np.ndarray | None:
+    """(7, slots) open mask from ``weekly_hours``: per weekday (0 = Monday) the opening
+    (start, end) in minutes after midnight, or None when closed; None: open all week."""
+    if weekly_hours is None:
         return None
     slots = 1440 // minutes
     starts = np.arange(slots) * minutes
     mask = np.zeros((7, slots), bool)
-    for weekday in range(7):
-        hours = site.open_minutes(weekday)
+    for weekday, hours in enumerate(weekly_hours):
         if hours is not None:
             mask[weekday] = (starts >= hours[0]) & (starts < hours[1])
     return mask

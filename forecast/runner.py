@@ -28,7 +28,7 @@ from forecast.backtest import REFERENCE, Backtest, fold_table, rolling_origin, s
 from forecast.bands import Band
 from forecast.calendar import Calendar, events_for_queue
 from forecast.clean import cleaning_summary, prepare
-from forecast.grid import Grid, open_cells_from_site
+from forecast.grid import Grid, open_cells
 from forecast.models import (Model, SeasonalNaive, check_history_length, default_models, horizon_days,
                              horizon_end)
 from forecast.peaks import daily_peaks, weekday_hour_heatmap
@@ -101,10 +101,10 @@ def _grids(history: pd.DataFrame, config: Config) -> list[Grid]:
     timezone = config.site.timezone
     history = validate_frame_a(history, timezone, source="history")
     minutes = interval_minutes(history, config.site.interval_minutes)
-    open_cells = open_cells_from_site(config.site, minutes)
+    open_mask = open_cells(config.site.weekly_hours(), minutes)
     grids = []
     for _, rows in history.groupby("queue", sort=True):
-        grid = Grid.from_frame(rows, timezone, minutes, open_cells)
+        grid = Grid.from_frame(rows, timezone, minutes, open_mask)
         check_history_length(grid)
         grids.append(grid)
     return grids
