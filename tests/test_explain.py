@@ -13,7 +13,7 @@ def test_textbook_interval_step_by_step():
     assert (got.agents_required, got.agents_scheduled) == (14, 20)
     assert got.headcounts["agents"].tolist() == [13, 14, 15]
     assert got.headcounts["wait_probability"].tolist() == pytest.approx([0.2853, 0.1741, 0.1020], abs=1e-4)
-    assert got.headcounts["service_level"].iloc[1] == pytest.approx(0.8884, abs=1e-4)
+    assert got.headcounts["service_level"].iloc[1] == pytest.approx(0.8884, abs=1e-4)  # test_erlang: textbook case
     assert got.headcounts["service_level"].iloc[0] < 0.8 <= got.headcounts["service_level"].iloc[1]
     assert "10.00 Erlangs" in got.steps[0] and "schedule 14 / (1 - 0.3) -> 20" in got.steps[3]
     assert "abandon_rate" not in got.headcounts

@@ -29,7 +29,7 @@ def test_voice_queue_matches_erlang_c_and_applies_shrinkage():
     assert table["agents_required"].tolist() == [14, 0, 8]
     assert table["agents_scheduled"].tolist() == [20, 0, 12]  # ceil(14 / 0.7) = 20 exactly, not 21
     assert table["model"].unique().tolist() == ["erlang_c"]
-    assert table["service_level"].iloc[0] == pytest.approx(0.88835, abs=1e-5)
+    assert table["service_level"].iloc[0] == pytest.approx(0.88835, abs=1e-5)  # test_erlang: textbook case
     assert table["service_level"].iloc[1] == 1.0 and table["occupancy"].iloc[1] == 0.0
     assert table["abandon_rate"].isna().all()
     assert list(table.columns) == [c for c in FRAME_B_COLUMNS if c in table.columns]
