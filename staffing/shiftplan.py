@@ -136,11 +136,15 @@ class ShiftPlan:
 
 
 def plan_week_start(requirements: pd.DataFrame, week_start: object, timezone: str) -> pd.Timestamp:
-    """The local midnight a plan's week starts: ``week_start`` (a date) or the requirements' first midnight."""
+    """The local midnight a plan's week starts: ``week_start`` (a date), or by default the
+    midnight of the requirements' first day when every queue is closed before its first row
+    that day (a desk opening at 07:00), else the next midnight (a 24/7 file starting mid-day)."""
     if week_start is None:
         first = requirements["interval_start"].min()
-        midnight = first.normalize()
-        return midnight if midnight == first else _local_midnight(midnight.tz_localize(None) + pd.Timedelta(days=1), timezone)
+        midnight = _local_midnight(first.tz_localize(None).normalize(), timezone)
+        if midnight == first or _closed_before_first_row(requirements, midnight):
+            return midnight
+        return _local_midnight(midnight.tz_localize(None) + pd.Timedelta(days=1), timezone)
     try:
         start = pd.Timestamp(week_start)
     except (ValueError, TypeError):
@@ -151,32 +155,81 @@ def plan_week_start(requirements: pd.DataFrame, week_start: object, timezone: st
     return start
 
 
+def _wall_clock(stamps: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(weekday 0 = Monday, minutes after local midnight) of tz-aware interval starts."""
+    wall = pd.DatetimeIndex(stamps).tz_localize(None)
+    return wall.day_of_week.to_numpy(), (wall.hour * 60 + wall.minute).to_numpy()
+
+
+def _closed_before_first_row(requirements: pd.DataFrame, midnight: pd.Timestamp) -> bool:
+    """True if no queue has rows, on any day of the requirements, at a time of the first
+    day's weekday earlier than its first row that day: the desk is closed before it opens."""
+    day_end = midnight + pd.Timedelta(days=1)
+    for _, rows in requirements.groupby("queue", sort=False):
+        today = rows[(rows["interval_start"] >= midnight) & (rows["interval_start"] < day_end)]
+        if today.empty:
+            continue
+        opening = _wall_clock(today["interval_start"])[1].min()
+        weekday, minute = _wall_clock(rows["interval_start"])
+        if ((weekday == midnight.day_of_week) & (minute < opening)).any():
+            return False
+    return True
+
+
 def _local_midnight(naive: pd.Timestamp, timezone: str) -> pd.Timestamp:
     return naive.tz_localize(timezone, nonexistent="shift_forward", ambiguous=True)
 
 
-def _week_rows(requirements: pd.DataFrame, start: pd.Timestamp, step_minutes: int) -> pd.DataFrame:
+def _week_rows(requirements: pd.DataFrame, start: pd.Timestamp, step_minutes: int,
+               weekly_hours: tuple[tuple[int, int] | None, ...] | None) -> pd.DataFrame:
     """The requirement rows of the week from ``start``, with ``slot``: the interval's wall-clock
-    position in the week. Every queue must have every interval of the week."""
+    position in the week. An interval of the week without a row is closed (no agents
+    needed, a zero row is added) when the queue has no row at that weekday and time
+    anywhere in the requirements (nights of a desk that closes), or when it has no row on
+    that weekday at all and ``weekly_hours`` (the site's opening hours) close that day;
+    any other missing interval is an error."""
     timezone = str(start.tz)
     end = _local_midnight(start.tz_localize(None) + pd.Timedelta(days=DAYS_PER_WEEK), timezone)
-    expected = pd.date_range(start, end, freq=f"{step_minutes}min", inclusive="left")
+    expected = pd.Series(pd.date_range(start, end, freq=f"{step_minutes}min", inclusive="left"))
     inside = requirements[(requirements["interval_start"] >= start) & (requirements["interval_start"] < end)]
+    parts = [inside]
     for queue, rows in requirements.groupby("queue", sort=True):
         present = pd.DatetimeIndex(inside.loc[inside["queue"] == queue, "interval_start"])
-        missing = expected.difference(present)
-        if len(missing):
+        missing = expected[~expected.isin(present)]
+        if missing.empty:
+            continue
+        open_at = set(zip(*_wall_clock(rows["interval_start"])))
+        open_days = {weekday for weekday, _ in open_at}
+        weekday, minute = _wall_clock(missing)
+        site_closed = [weekly_hours is not None and weekly_hours[day] is None for day in range(DAYS_PER_WEEK)]
+        closed = np.array([(d, m) not in open_at if d in open_days else site_closed[d] for d, m in zip(weekday, minute)])
+        if not closed.all():
+            gaps = missing[~closed]
             first, last = rows["interval_start"].min(), rows["interval_start"].max()
             raise InputError(
                 f"requirements must cover every {step_minutes}-minute interval of the week from "
-                f"{start.date()}; got {len(missing)} missing for queue {queue} (first {missing[0].isoformat()}; "
-                f"its rows run {first.isoformat()} to {last.isoformat()}); give a full week or choose "
-                f"another week_start"
+                f"{start.date()} that the desk is open; got {len(gaps)} missing for queue {queue} (first "
+                f"{gaps.iloc[0].isoformat()}; its rows run {first.isoformat()} to {last.isoformat()}); give a full "
+                f"week, choose another week_start, or mark closed days in [site] opening_hours"
             )
-    week = inside.copy()
+        parts.append(_closed_rows(rows, missing))
+    week = pd.concat(parts, ignore_index=True).sort_values(["queue", "interval_start"], kind="stable")
     wall = week["interval_start"].dt.tz_localize(None) - start.tz_localize(None)
     week["slot"] = (wall // pd.Timedelta(minutes=step_minutes)).astype(np.int64)
     return week.reset_index(drop=True)
+
+
+def _closed_rows(rows: pd.DataFrame, stamps: pd.Series) -> pd.DataFrame:
+    """Frame B rows for closed intervals of one queue: no contacts, no agents, nothing to miss."""
+    closed = pd.DataFrame({"interval_start": stamps.to_numpy()})
+    for column in rows.columns:
+        if column == "interval_start":
+            continue
+        if pd.api.types.is_numeric_dtype(rows[column]):
+            closed[column] = 1.0 if column == "service_level" else (np.nan if column == "aht_seconds" else 0)
+        else:
+            closed[column] = rows[column].iloc[0]
+    return closed.astype(rows.dtypes.to_dict())
 
 
 # ----------------------------------------------------------------- service level
@@ -477,7 +530,7 @@ def plan_shifts(requirements: pd.DataFrame, config: Config, *, week_start: objec
     if MINUTES_PER_DAY % step:
         raise InputError(f"the requirements' interval of {step} minutes must divide a day; re-aggregate them")
     start = plan_week_start(requirements, week_start, timezone)
-    week = _week_rows(requirements, start, step)
+    week = _week_rows(requirements, start, step, config.site.weekly_hours())
     templates = build_templates(config.shifts, step)
     step_seconds = step * 60.0
     working, on_duty = templates.working_matrix(), templates.on_duty_matrix()

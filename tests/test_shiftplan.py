@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from roster_helpers import MONDAY, config, coverage_from_shifts, daily, frame_b, week_index
 
-from core.config import QueueSettings
+from core.config import QueueSettings, Site
 from core.errors import InputError
 from staffing import erlang
 from staffing.shiftplan import plan_shifts
@@ -179,8 +179,41 @@ def test_an_interval_no_shift_can_reach_is_an_error_naming_it():
 def test_an_incomplete_week_is_an_error():
     frame = frame_b({"a": daily({(9, 13): 1}, days=5)})
     with pytest.raises(InputError, match=r"requirements must cover every 60-minute interval of the week from "
-                                         r"2026-11-16; got 48 missing for queue a"):
+                                         r"2026-11-16 that the desk is open; got 48 missing for queue a .*"
+                                         r"or mark closed days in \[site\] opening_hours"):
         plan_shifts(frame, config())
+
+
+def _open_rows(frame, days=range(7), hours=(7, 21)):
+    """Only the rows of a desk open ``hours`` on ``days`` (0 = Monday): what a forecast of it holds."""
+    stamps = frame["interval_start"]
+    keep = stamps.dt.day_of_week.isin(list(days)) & (stamps.dt.hour >= hours[0]) & (stamps.dt.hour < hours[1])
+    return frame[keep].reset_index(drop=True)
+
+
+def test_a_desk_with_closed_nights_and_weekends_is_planned_for_its_open_hours():
+    """The fpp3 bank's shape: weekdays 07:00-21:00, no rows when closed (issue 12)."""
+    frame = _open_rows(frame_b({"a": daily({(7, 21): 2})}), days=range(5))
+    assert frame["interval_start"].min() == pd.Timestamp("2026-11-16 07:00", tz="UTC")
+    weekdays = config(lengths_hours=[7]).model_copy(update={"site": Site(
+        timezone="UTC", interval_minutes=60, opening_hours={"sat": "closed", "sun": "closed"})})
+    plan = plan_shifts(frame, weekdays)
+    assert plan.week_start == pd.Timestamp(MONDAY, tz="UTC")  # not the forecast's second day
+    assert len(plan.coverage) == 7 * 24 and plan.shortfall_agent_hours == 0
+    closed = ~plan.coverage["interval_start"].isin(frame["interval_start"])
+    assert (plan.coverage.loc[closed, "required"] == 0).all() and closed.sum() == 7 * 24 - 5 * 14
+    assert plan.cost == pytest.approx(5 * 2 * 14)  # two agents on two 7-hour shifts a weekday, nothing more
+    with pytest.raises(InputError, match=r"or mark closed days in \[site\] opening_hours"):
+        plan_shifts(frame, config(lengths_hours=[7]))  # a weekend without rows may be a short file: say how to tell
+
+
+def test_closed_nights_are_learned_from_the_rows_and_a_24_7_file_starting_mid_day_waits_for_midnight():
+    nights = _open_rows(frame_b({"a": daily({(7, 21): 1})}))  # every day 07:00-21:00, no config
+    plan = plan_shifts(nights, config(lengths_hours=[7]))
+    assert plan.week_start == pd.Timestamp(MONDAY, tz="UTC") and plan.cost == pytest.approx(7 * 14)
+    around_the_clock = frame_b({"a": daily({(0, 24): 1}, days=8)}).iloc[10:].reset_index(drop=True)  # from 10:00
+    assert plan_shifts(around_the_clock, config(lengths_hours=[8])).week_start == pd.Timestamp(
+        "2026-11-17", tz="UTC")
 
 
 def test_settings_off_the_interval_grid_are_errors():
