@@ -35,7 +35,7 @@ $(BENCH_VENV)/.bench: requirements-bench.txt requirements.txt requirements-dev.t
 
 PLAN := $(OUT)/plan
 SAMPLE := data/sample_history.csv.gz data/shiftcast.toml data/agents.csv data/events.csv
-CODE := $(wildcard core/*.py forecast/*.py staffing/*.py shiftcast/*.py shiftcast/cli/*.py)
+CODE := $(wildcard core/*.py forecast/*.py staffing/*.py staffing/roster/*.py shiftcast/*.py shiftcast/cli/*.py)
 
 # The sample plan (forecast, requirements, shifts, roster, report.html): redone when its inputs or the code change.
 $(PLAN)/run.json: $(SAMPLE) $(CODE) | $(VENV)/.runtime

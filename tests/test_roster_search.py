@@ -16,8 +16,11 @@ import numpy as np
 import pytest
 from roster_helpers import agents_table, check_roster, config, daily, desk, frame_b
 
-from staffing import roster as R
 from staffing.roster import assign_roster, supply_and_demand
+from staffing.roster.costs import HOUR_SHORT_COST, MIN_SHIFT_COST, UNFAIR_SHIFT_COST
+from staffing.roster.groups import Week, group_agents, shift_table
+from staffing.roster.patterns import WeekPatterns
+from staffing.roster.search import Deadline, Search
 from staffing.shiftplan import plan_shifts
 
 WEEK = 7 * 1440
@@ -64,9 +67,9 @@ def brute_force(day, start, end, night, weekend, value, *, wrap: bool) -> float:
         paired = any(off[d] and off[(d + 1) % 7] for d in range(7))
         unfair = (max(0, sum(night[o] for o in chosen) - math.ceil(RULES["night_share"] * count - 1e-9))
                   + max(0, sum(weekend[o] for o in chosen) - math.ceil(RULES["weekend_share"] * count - 1e-9)))
-        cost = (R.MIN_SHIFT_COST * max(RULES["min_shifts"] - count, 0)
-                + R.HOUR_SHORT_COST * max(RULES["lower_hours"] - hours, 0)
-                + (0 if paired else RULES["pair_cost"]) + R.UNFAIR_SHIFT_COST * unfair)
+        cost = (MIN_SHIFT_COST * max(RULES["min_shifts"] - count, 0)
+                + HOUR_SHORT_COST * max(RULES["lower_hours"] - hours, 0)
+                + (0 if paired else RULES["pair_cost"]) + UNFAIR_SHIFT_COST * unfair)
         best = max(best, sum(value[o] for o in chosen) - cost)
     return best
 
@@ -74,7 +77,7 @@ def brute_force(day, start, end, night, weekend, value, *, wrap: bool) -> float:
 @pytest.mark.parametrize("seed", range(4))
 def test_the_weekly_program_finds_the_brute_force_optimum(seed):
     day, start, end, night, weekend, value = random_options(seed)
-    patterns = R._WeekPatterns(day, start, end, night, weekend, **RULES)
+    patterns = WeekPatterns(day, start, end, night, weekend, **RULES)
     top, found = patterns.best(value, count=3)
     # without the Sunday-to-Monday rest the program is exact; with it, never better than exact
     assert top == pytest.approx(brute_force(day, start, end, night, weekend, value, wrap=False))
@@ -94,7 +97,7 @@ def test_a_week_breaking_the_sunday_to_monday_rest_is_replanned():
     start = np.array([7 * 60, 6 * 1440 + 22 * 60, 2 * 1440 + 9 * 60])
     end = start + 8 * 60
     value = np.array([100.0, 90.0, 10.0])
-    patterns = R._WeekPatterns(day, start, end, np.array([False, True, False]), day >= 5, **RULES)
+    patterns = WeekPatterns(day, start, end, np.array([False, True, False]), day >= 5, **RULES)
     top, found = patterns.best(value, count=2)
     assert top == pytest.approx(200 - 50 * 1 - 20 * 0)  # the relaxation takes all three
     assert [sorted(o.tolist()) for _, o in found] == [[0, 2], [1, 2]]
@@ -167,11 +170,11 @@ def test_a_short_desk_is_rostered_to_proven_optimality():
     assert facts["unassigned_agent_hours"] == 72 and facts["agents_under_contract"] == 0
     assert facts["supply_short_hours"] == 48  # what Hall's condition proves without the shift lengths
     # the greedy start and local search alone stop higher: the LP's duals are needed
-    shifts = R._shift_table(plan, cfg)
-    week = R._Week.of(shifts, cfg)
-    alone = R._Search(R._groups(agents, plan, shifts, week, cfg), week, len(agents))
+    shifts = shift_table(plan, cfg)
+    week = Week.of(shifts, cfg)
+    alone = Search(group_agents(agents, plan, shifts, week, cfg), week, len(agents))
     alone.greedy()
-    alone.descend(R._Deadline(float("inf")))
+    alone.descend(Deadline(float("inf")))
     assert alone.objective() > facts["objective"] + 400
 
 
@@ -212,12 +215,12 @@ def test_odd_weeks_keep_every_rule():
 ROSTER_RUN = """
 import itertools, json, sys, types
 from roster_helpers import desk
-from staffing import roster
+from staffing.roster import assign, assign_roster, search
 if sys.argv[1] == "slow":  # a loaded machine: the clock moves 0.1 s at every reading
     ticks = itertools.count(step=0.1)
-    roster.time = types.SimpleNamespace(perf_counter=lambda: next(ticks))
+    search.time = assign.time = types.SimpleNamespace(perf_counter=lambda: next(ticks))
 plan, agents, cfg = desk(seed=1, agents=21)
-result = roster.assign_roster(plan, agents, cfg)
+result = assign_roster(plan, agents, cfg)
 facts = result.summary()
 del facts["solve_seconds"]
 print(result.roster.to_csv(index=False), result.agents.to_csv(index=False), json.dumps(facts))
