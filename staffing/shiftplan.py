@@ -229,7 +229,7 @@ def _closed_rows(rows: pd.DataFrame, stamps: pd.Series) -> pd.DataFrame:
             closed[column] = 1.0 if column == "service_level" else (np.nan if column == "aht_seconds" else 0)
         else:
             closed[column] = rows[column].iloc[0]
-    return closed.astype(rows.dtypes.to_dict())
+    return closed.astype({column: dtype for column, dtype in rows.dtypes.items() if column != "aht_seconds"})
 
 
 # ----------------------------------------------------------------- service level

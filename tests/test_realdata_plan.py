@@ -1,0 +1,44 @@
+"""``shiftcast plan`` on a real desk with closed hours (issue 12): the fpp3 bank's calls,
+weekdays 07:00-21:00 in New York. Skipped without ../shared/data/real."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from shiftcast.cli import main
+
+CONFIG = """
+[site]
+name = "fpp3 bank"
+timezone = "America/New_York"
+country = "US"
+opening_hours = { sat = "closed", sun = "closed" }
+
+[forecast]
+horizon_days = 7
+folds = 2
+
+[shifts]
+max_agents = 2000
+"""
+
+
+@pytest.mark.realdata
+def test_a_weekday_desk_gets_a_shift_plan_for_its_open_hours(real_data, tmp_path):
+    config = tmp_path / "fpp3.toml"
+    config.write_text(CONFIG)
+    out = tmp_path / "plan"
+    with pytest.raises(SystemExit) as stop:
+        main(["plan", "--history", str(real_data / "fpp3_bank_calls" / "bank_calls_5min.csv.gz"), "--config",
+              str(config), "--interval", "30min", "--workers", "1", "--out", str(out)])
+    assert stop.value.code == 0
+    record = json.loads((out / "run.json").read_text())
+    assert record["failures"] == {} and record["missing"] == {}
+    assert record["shift_plan"]["week_start"].startswith("2003-10-27T00:00:00")  # Monday, the forecast's first day
+    coverage = pd.read_csv(out / "coverage.csv")
+    assert len(coverage) == 7 * 48 and coverage["shortfall"].sum() == 0
+    stamps = pd.to_datetime(coverage["interval_start"], utc=True).dt.tz_convert("America/New_York")
+    minutes = stamps.dt.hour * 60 + stamps.dt.minute
+    closed = (stamps.dt.day_of_week >= 5) | (minutes < 7 * 60) | (minutes > 21 * 60)  # the data's last bin: 21:00
+    assert (coverage.loc[closed, "required"] == 0).all() and (coverage.loc[~closed, "required"] > 0).all()
