@@ -21,6 +21,7 @@ import streamlit as st
 
 from forecast.calendar import holidays_between, read_events
 from forecast.ingest import Columns, ingest
+from forecast.peaks import DAY_LABELS
 from forecast.runner import forecast_queues
 from shiftcast import charts
 from core.config import load_config
@@ -28,7 +29,7 @@ from core.errors import InputError
 from core.output import csv_text, excel_bytes
 from shiftcast.pipeline import load_plan, run_plan
 from core.readers import read_table
-from core.schema import WEEKDAYS, interval_minutes, validate_agents
+from core.schema import interval_minutes, validate_agents
 from staffing.explain import explain_interval
 from staffing.requirements import requirements as staff_forecast
 from staffing.roster import assign_roster
@@ -42,7 +43,6 @@ SAMPLE_HISTORY = ROOT / "data" / "sample_history.csv.gz"
 SAMPLE_CONFIG = ROOT / "data" / "shiftcast.toml"
 SAMPLE_EVENTS = ROOT / "data" / "events.csv"
 SAMPLE_AGENTS = ROOT / "data" / "agents.csv"
-DAY_LABELS = tuple(day.title() for day in WEEKDAYS)  # as the heatmap names them
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=])")
 
 st.set_page_config(page_title="Shiftcast", page_icon=":calendar:", layout="wide")

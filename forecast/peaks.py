@@ -14,7 +14,9 @@ import pandas as pd
 
 from core.schema import WEEKDAYS
 
-__all__ = ["daily_peaks", "weekday_hour_heatmap"]
+__all__ = ["DAY_LABELS", "daily_peaks", "weekday_hour_heatmap"]
+
+DAY_LABELS = tuple(day.title() for day in WEEKDAYS)  # the heatmap's weekday names: Mon ... Sun
 
 
 def daily_peaks(frame: pd.DataFrame, *, window: str = "2h") -> pd.DataFrame:
@@ -49,5 +51,5 @@ def weekday_hour_heatmap(frame: pd.DataFrame) -> pd.DataFrame:
     hourly = frame.assign(date=wall.dt.date, weekday=wall.dt.day_of_week, hour=wall.dt.hour, offset=offset) \
         .groupby(["queue", "date", "weekday", "hour", "offset"], sort=True)["volume"].sum().reset_index()
     table = hourly.groupby(["queue", "weekday", "hour"], sort=True)["volume"].mean().reset_index()
-    table["weekday"] = [WEEKDAYS[d].title() for d in table["weekday"]]
+    table["weekday"] = [DAY_LABELS[d] for d in table["weekday"]]
     return table.rename(columns={"volume": "volume_per_hour"})
