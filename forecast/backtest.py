@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,7 @@ from forecast.clean import OUTLIER_THRESHOLD, prepare
 from forecast.grid import Grid
 from forecast.models import MIN_HISTORY_DAYS, Ensemble, Model
 from core.errors import InputError
+from core.schema import MAX_VOLUME
 
 __all__ = ["Backtest", "fold_table", "leave_one_fold_out_bands", "metrics", "origins",
            "rolling_origin", "select"]
@@ -64,6 +65,7 @@ class Backtest:
     predicted: dict[str, np.ndarray]
     scales: np.ndarray
     models: dict[str, Model]
+    dropped: dict[str, str] = field(default_factory=dict)  # model -> why it could not forecast this queue
 
     def prediction(self, name: str) -> np.ndarray:
         """Fold forecasts of a model or of an ensemble row ``mean(a+b)``."""
@@ -108,16 +110,40 @@ def rolling_origin(grid: Grid, models: dict[str, Model], *, horizon_days: int, f
     actual = np.stack([np.where(observed[s:s + horizon_days], grid.values[s:s + horizon_days], np.nan)
                        for s in starts])
     predicted = {name: np.empty_like(actual) for name in models}
+    dropped: dict[str, str] = {}
     scales = np.empty(len(starts))
     for fold, start in enumerate(starts):
         training = prepare(grid.head(start), calendar, exclude_outliers=exclude_outliers, threshold=threshold)
         scales[fold] = _weekly_change(grid.values[:start], observed[:start])
         for name, model in models.items():
-            predicted[name][fold] = model.clone().fit_training(training).forecast_days(horizon_days)
+            if name not in dropped:
+                predicted[name][fold], problem = fit_and_forecast(model, training, horizon_days, fold=fold + 1)
+                if problem is not None:
+                    dropped[name] = problem
         if on_fold is not None:
             on_fold()
+    if REFERENCE in dropped:
+        raise InputError(f"queue {grid.queue}: even {REFERENCE} cannot forecast it ({dropped[REFERENCE]}); "
+                         f"check its history")
     days = [grid.first_day + pd.Timedelta(days=s) for s in starts]
-    return Backtest(grid.queue, days, actual, predicted, scales, models)
+    kept = [name for name in models if name not in dropped]
+    return Backtest(grid.queue, days, actual, {name: predicted[name] for name in kept}, scales,
+                    {name: models[name] for name in kept}, dropped)
+
+
+def fit_and_forecast(model: Model, training, horizon_days: int, *, fold: int | None = None
+                     ) -> tuple[np.ndarray | None, str | None]:
+    """(days, slots) forecast of a fresh copy of ``model`` fitted on ``training``, or (None,
+    why) when it fails or forecasts a non-finite or negative volume: one model's trouble on a
+    queue (a singular matrix on a sparse queue, an unstable fit) drops that model, never the queue."""
+    try:
+        with np.errstate(all="ignore"):
+            forecast = model.clone().fit_training(training).forecast_days(horizon_days)
+    except Exception as error:  # noqa: BLE001 - any model failure is that model's, reported per queue
+        return None, f"failed{'' if fold is None else f' in fold {fold}'}: {type(error).__name__}: {error}"
+    if np.isinf(forecast).any() or np.nanmax(np.abs(forecast), initial=0.0) > MAX_VOLUME:
+        return None, f"unstable{'' if fold is None else f' in fold {fold}'}: volumes beyond {MAX_VOLUME:,.0f}"
+    return forecast, None
 
 
 def leave_one_fold_out_bands(actual: np.ndarray, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -182,7 +208,9 @@ def select(backtest: Backtest, *, rule: str = "combine") -> tuple[pd.DataFrame, 
             scores[chosen] = metrics(backtest.actual, backtest.prediction(chosen), backtest.scales)
         elif members:
             chosen = members[0]
-    table = pd.DataFrame([{"queue": backtest.queue, "model": name, **score} for name, score in scores.items()])
+    table = pd.DataFrame([{"queue": backtest.queue, "model": name, **score, "note": ""} for name, score in scores.items()]
+                         + [{"queue": backtest.queue, "model": name, "note": f"left out: {why}"}
+                            for name, why in backtest.dropped.items()])
     table["vs_seasonal_naive"] = table["wmape"] / scores[REFERENCE]["wmape"] - 1
     table["folds"] = len(backtest.origin_days)
     table["first_origin"] = backtest.origin_days[0].date().isoformat()

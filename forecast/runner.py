@@ -24,7 +24,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from forecast.aht import forecast_aht
-from forecast.backtest import REFERENCE, Backtest, fold_table, rolling_origin, select
+from forecast.backtest import REFERENCE, Backtest, fit_and_forecast, fold_table, rolling_origin, select
 from forecast.bands import Band
 from forecast.calendar import Calendar, events_for_queue
 from forecast.clean import cleaning_summary, prepare
@@ -161,11 +161,18 @@ def backtest_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
 
 
 def _forecast_queue(grid: Grid, backtest: Backtest, chosen: str, horizon: pd.Timedelta, n_days: int,
-                    config: Config, calendar: Calendar) -> tuple[pd.DataFrame, dict[str, object]]:
+                    config: Config, calendar: Calendar) -> tuple[pd.DataFrame, dict[str, object], str | None]:
+    """The queue's forecast frame, its cleaning summary, and a note when the chosen model
+    failed on the whole history and seasonal naive stood in."""
     settings = config.forecast
     training = prepare(grid, calendar, exclude_outliers=settings.exclude_outliers,
                        threshold=settings.outlier_threshold)
-    volume = backtest.model(chosen).fit_training(training).forecast_days(n_days)
+    volume, problem = fit_and_forecast(backtest.model(chosen), training, n_days)
+    if problem is not None:  # the chosen model cannot fit the whole history: the reference can
+        chosen, note = REFERENCE, f"{chosen} {problem} on the whole history; {REFERENCE} used instead"
+        volume, _ = fit_and_forecast(backtest.model(REFERENCE), training, n_days)
+    else:
+        note = None
     low, high = Band.from_errors(backtest.actual, backtest.prediction(chosen)).apply(volume)
     columns = {"volume": volume}
     aht = forecast_aht(grid, n_days)
@@ -174,7 +181,7 @@ def _forecast_queue(grid: Grid, backtest: Backtest, chosen: str, horizon: pd.Tim
     columns |= {"volume_p10": low, "volume_p90": high}
     frame = grid.to_frame(columns, grid.n_days, n_days, until=horizon_end(grid, horizon))
     frame["forecast_model"] = chosen
-    return frame, cleaning_summary(training)
+    return frame, cleaning_summary(training), note
 
 
 @_one_blas_thread
@@ -207,7 +214,10 @@ def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
         calendar = _calendar(config, events, grid.queue)
         backtest = _backtest(grid, models, n_days, config, calendar, progress)
         table, chosen = select(backtest, rule=config.forecast.selection)
-        forecast, summary = _forecast_queue(grid, backtest, chosen, delta, n_days, config, calendar)
+        forecast, summary, note = _forecast_queue(grid, backtest, chosen, delta, n_days, config, calendar)
+        if note is not None:
+            table["chosen"] = table["model"] == REFERENCE
+            table.loc[table["model"] == chosen, "note"] = note
         forecasts.append(forecast)
         cleaning.append(summary)
         tables.append(table)

@@ -339,14 +339,17 @@ def run_record(run: PlanRun, *, inputs: dict[str, str | Path | None], horizon: s
     chosen model, its backtest error and seconds (or its error), failures, the outputs
     missing because of them (``shifts``/``roster``: whether a shift plan and a roster were
     asked for), and notes."""
-    chosen = run.forecast.backtest[run.forecast.backtest["chosen"]].set_index("queue")
+    table = run.forecast.backtest
+    chosen = table[table["chosen"]].set_index("queue")
+    notes_of = {queue: dict(zip(rows["model"], rows["note"])) for queue, rows in table[table["note"] != ""]
+                .groupby("queue")} if "note" in table else {}
     queues = {}
     for queue in sorted(run.history["queue"].unique()):
         if queue in chosen.index:
             row = chosen.loc[queue]
             queues[queue] = {"model": row["model"], "wmape": round(float(row["wmape"]), 4),
                              "coverage_p10_p90": round(float(row["coverage_p10_p90"]), 3),
-                             "seconds": run.queue_seconds.get(queue, {})}
+                             "seconds": run.queue_seconds.get(queue, {}), "model_notes": notes_of.get(queue, {})}
         else:
             queues[queue] = {"model": None, "error": run.failures.get(queue)}
     notes = list(notes)
