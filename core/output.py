@@ -41,8 +41,8 @@ import pandas as pd
 
 from core.errors import InputError
 
-__all__ = ["RUN_FORMAT", "check_out_folder", "csv_text", "excel_bytes", "guard", "is_run_folder", "neutralise",
-           "unguard", "unguard_frame", "write_folder"]
+__all__ = ["RUN_FORMAT", "check_out_folder", "csv_text", "excel_bytes", "guard", "neutralise",
+           "unguard", "unguard_frame", "write_folder", "written_by_shiftcast"]
 
 RUN_FORMAT = "shiftcast-run/1"  # run.json's "format": the marker of a Shiftcast run folder
 MARKER = "run.json"
@@ -53,6 +53,8 @@ LEGACY_OUTPUTS = frozenset({
     "requirements.csv", "shifts.csv", "coverage.csv", "roster.csv", "unassigned.csv", "agent_summary.csv",
     "roster.xlsx", "plan.xlsx", "summary.json", "report.html", "run.json",
 })
+_LEGACY_TABLES = frozenset({"forecast.csv", "backtest.csv", "requirements.csv", "shifts.csv"})  # one is always there
+_LONGEST_NAME = 255 - 48  # bytes of a folder name, leaving room for the staging suffix .tmp-HOST-PID-TOKEN
 _FORMULA_START = frozenset("=+-@")
 _SHOWN_FILES = 3  # foreign files named in a refusal
 
@@ -167,26 +169,66 @@ def _write_one(path: Path, content: Any) -> None:
 
 
 def _run_record(folder: Path) -> dict | None:
-    """The folder's run.json if it is a marked Shiftcast run record, else None."""
+    """The folder's run.json if it is a marked Shiftcast run record (its ``files`` a list of
+    plain file names), else None."""
     try:
         record = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return record if isinstance(record, dict) and str(record.get("format", "")).startswith("shiftcast-run/") else None
+    if not (isinstance(record, dict) and str(record.get("format", "")).startswith("shiftcast-run/")):
+        return None
+    files = record.get("files", [])
+    plain = isinstance(files, list) and all(isinstance(name, str) and _is_plain_name(name) for name in files)
+    return record if plain else None
 
 
-def is_run_folder(folder: str | Path) -> bool:
-    """True if ``folder`` is a Shiftcast output: marked by its run.json, or (from versions
-    before the marker) holding nothing but files Shiftcast writes."""
+def _is_plain_name(name: str) -> bool:
+    """A file name of this folder: no path, no NUL, not . or .."""
+    return bool(name) and "\0" not in name and Path(name).name == name and name not in (".", "..")
+
+
+def _staging_leftover(name: str) -> bool:
+    """A temporary file of a killed in-place write (``.NAME.tmp-HOST-PID-TOKEN``)."""
+    return _LEFTOVER.fullmatch(name) is not None
+
+
+_LEFTOVER = re.compile(r"\..+\.tmp-(?P<host>.+)-(?P<pid>\d+)-[0-9a-f]{8}")
+
+
+def written_by_shiftcast(folder: str | Path) -> bool:
+    """True if ``folder`` holds a Shiftcast output: marked by its run.json, or (from versions
+    before the marker) holding only files Shiftcast writes, at least one of its tables."""
     folder = Path(folder)
     if _run_record(folder) is not None:
         return True
-    entries = list(folder.iterdir())
-    return bool(entries) and all(entry.is_file() and entry.name in LEGACY_OUTPUTS for entry in entries)
+    names = {entry.name for entry in folder.iterdir()}
+    return bool(names & _LEGACY_TABLES) and names <= LEGACY_OUTPUTS and all(
+        (folder / name).is_file() for name in names)
+
+
+def _foreign_entries(folder: Path) -> list[str]:
+    """What a write to ``folder`` would lose: every entry that is not part of the earlier
+    Shiftcast output there (its run.json's file list, or an older version's known files)."""
+    entries = sorted(entry.name for entry in folder.iterdir() if not _staging_leftover(entry.name))
+    if not entries:
+        return []
+    record = _run_record(folder)
+    if record is not None:
+        ours = {*record.get("files", []), MARKER}
+        return [name for name in entries if name not in ours or not (folder / name).is_file()]
+    return [] if written_by_shiftcast(folder) else entries
 
 
 def _is_within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
+
+
+def _input_path(source: str | Path) -> Path | None:
+    """The file behind an input: a path, or the file of a ``sqlite:///`` URL; None for a server URL."""
+    text = str(source)
+    if text.startswith("sqlite:///"):
+        return Path(text[len("sqlite:///"):])
+    return None if "://" in text else Path(text)
 
 
 def _protected(real: Path) -> str | None:
@@ -195,22 +237,32 @@ def _protected(real: Path) -> str | None:
         return "is the root folder"
     if real == Path(os.path.realpath(Path.home())):
         return "is your home folder"
+    if os.path.islink(real):
+        return "is a symlink that loops"
+    if len(os.fsencode(real.name)) > _LONGEST_NAME:
+        return f"has a name of {len(os.fsencode(real.name))} bytes; the file system allows {_LONGEST_NAME} here"
     return None
 
 
-def _writable(real: Path) -> bool:
-    """True if a folder can be made or replaced at ``real`` (its nearest existing ancestor is writable)."""
+def _unwritable(real: Path) -> str | None:
+    """Why no folder can be made or replaced at ``real``, or None."""
     probe = real if real.exists() else real.parent
     while not probe.exists():
         probe = probe.parent
-    return probe.is_dir() and os.access(probe, os.W_OK | os.X_OK)
+    if not probe.is_dir():
+        return f"lies under the file {probe}"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return "cannot be written (no permission or a read-only file system)"
+    return None
 
 
 def check_out_folder(out_dir: str | Path, *, inputs: Iterable[str | Path | None] = (), option: str = "--out") -> Path:
     """The real folder that ``out_dir`` names (symlinks followed), or :class:`InputError` when
     writing there could lose a user's files: a file, a non-empty folder that is not a
-    Shiftcast output, a folder holding one of ``inputs``, the home folder or ``/``, or a
-    place that cannot be written. Commands call this before any work."""
+    Shiftcast output (or an earlier output the user has added files to), a folder holding
+    one of ``inputs`` (files, SQLite URLs), the home folder or ``/``, a symlink loop, a name
+    too long for a staging folder beside it, or a place that cannot be written. Commands
+    call this before any work."""
     shown = Path(out_dir)
     real = Path(os.path.realpath(shown))
     why = _protected(real)
@@ -218,16 +270,19 @@ def check_out_folder(out_dir: str | Path, *, inputs: Iterable[str | Path | None]
         why = "is a file, not a folder"
     if why is None:
         for source in inputs:
-            if source is not None and "://" not in str(source) and _is_within(Path(os.path.realpath(source)), real):
+            path = None if source is None else _input_path(source)
+            if path is not None and _is_within(Path(os.path.realpath(path)), real):
                 why = f"holds the input {source}"
                 break
-    if why is None and real.is_dir() and any(real.iterdir()) and not is_run_folder(real):
-        foreign = sorted(entry.name for entry in real.iterdir())
-        listed = ", ".join(foreign[:_SHOWN_FILES]) + (f" and {len(foreign) - _SHOWN_FILES} more"
-                                                      if len(foreign) > _SHOWN_FILES else "")
-        why = f"is a folder with other files ({listed}) and no Shiftcast {MARKER}"
-    if why is None and not _writable(real):
-        why = "cannot be written (no permission or a read-only file system)"
+    if why is None and real.is_dir():
+        foreign = _foreign_entries(real)
+        if foreign:
+            listed = ", ".join(foreign[:_SHOWN_FILES]) + (f" and {len(foreign) - _SHOWN_FILES} more"
+                                                          if len(foreign) > _SHOWN_FILES else "")
+            why = (f"holds files that are not a Shiftcast output ({listed})"
+                   + ("" if _run_record(real) is not None else f" and no Shiftcast {MARKER}"))
+    if why is None:
+        why = _unwritable(real)
     if why is not None:
         raise InputError(f"{option} {shown} {why}; nothing was written; choose a new folder (e.g. out/plan) "
                          f"or an earlier Shiftcast output")
@@ -296,9 +351,11 @@ def _with_marker(files: Mapping[str, Any], command: str | None) -> dict[str, Any
 
 def _swap_in_place(folder: Path, files: Mapping[str, Any], tag: str) -> None:
     """Write ``files`` into ``folder`` one atomic file swap at a time (run.json last), for a
-    folder that cannot itself be renamed; then remove the previous run's other files."""
+    folder that cannot itself be renamed; then remove the previous run's other files and
+    the temporary files of killed in-place writes."""
     previous = _run_record(folder)
     previous_files = set(previous.get("files", [])) if previous else {e.name for e in folder.iterdir()}
+    leftovers = [entry for entry in folder.iterdir() if _staging_leftover(entry.name)]
     staged = {name: folder / f".{name}.tmp-{tag}" for name in files}
     try:
         for name, content in files.items():
@@ -309,10 +366,16 @@ def _swap_in_place(folder: Path, files: Mapping[str, Any], tag: str) -> None:
         raise
     for name in sorted(files, key=lambda name: name == MARKER):
         os.replace(staged[name], folder / name)
-    for name in previous_files - set(files):
-        if Path(name).name == name and name not in (".", ".."):  # a plain file name in this folder
-            (folder / name).unlink(missing_ok=True)
+    for path in [*(folder / name for name in previous_files - set(files)), *leftovers]:
+        if path.is_file() and not _alive_writer(path.name):
+            path.unlink()
     _fsync_folder(folder)
+
+
+def _alive_writer(name: str) -> bool:
+    """True if ``name`` is the temporary file of a write of this host still running."""
+    match = _LEFTOVER.fullmatch(name)
+    return match is not None and (match["host"] != socket.gethostname() or _alive(int(match["pid"])))
 
 
 def _needs_in_place(real: Path) -> bool:

@@ -1,10 +1,11 @@
 """Read a table from a file: CSV (optionally gzipped), Parquet or Excel.
 
 The one place that turns a user's path into a DataFrame, with clear errors for a
-missing, empty or unreadable file. Columns are read as they are, except that the formula
-guard Shiftcast writes into text cells (``'@twitter``) is removed again
-(:func:`core.output.unguard`), so names round-trip exactly. Validating the columns
-is ``core.schema``'s job.
+missing, empty or unreadable file. Columns are read as they are, except that in a file of
+a Shiftcast output folder the formula guard Shiftcast writes into text cells
+(``'@twitter``) is removed again (:func:`core.output.unguard`), so names round-trip
+exactly; a user's own file is read as it is (a queue may be called ``'=x``). Validating
+the columns is ``core.schema``'s job.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.errors import InputError
-from core.output import unguard_frame
+from core.output import unguard_frame, written_by_shiftcast
 
 __all__ = ["read_table", "TABLE_SUFFIXES"]
 
@@ -49,4 +50,4 @@ def read_table(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
         raise InputError(f"{path} could not be read as {suffix}: {error}") from None
     if frame.empty:
         raise InputError(f"{path} has no data rows; give a file with a header row and data")
-    return unguard_frame(frame)
+    return unguard_frame(frame) if written_by_shiftcast(path.resolve().parent) else frame

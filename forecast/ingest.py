@@ -120,7 +120,7 @@ def read_source(source: str | Path, *, query: str | None = None, sheet: str | in
     """A table from a file (CSV, Parquet, Excel), a SQLite file plus ``query``, or a SQLAlchemy URL plus ``query``."""
     text = str(source)
     is_url = "://" in text
-    is_sqlite = Path(text).suffix.lower() in SQLITE_SUFFIXES
+    is_sqlite = not is_url and Path(text).suffix.lower() in SQLITE_SUFFIXES
     if not (is_url or is_sqlite):
         if query is not None:
             raise InputError(f"--query needs a database: give a SQLite file ({', '.join(SQLITE_SUFFIXES)}) "

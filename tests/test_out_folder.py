@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
 from pathlib import Path
 
 import openpyxl
@@ -72,7 +73,7 @@ def test_a_folder_of_other_files_is_refused_even_when_it_holds_no_input(tmp_path
     mine.mkdir()
     (mine / "notes.txt").write_text("mine")
     code, err = _main(capsys, "staff", "--forecast", _forecast(tmp_path / "in" / "f.csv"), "--out", mine)
-    _refused(code, err, "is a folder with other files (notes.txt) and no Shiftcast run.json")
+    _refused(code, err, "holds files that are not a Shiftcast output (notes.txt) and no Shiftcast run.json")
     assert _files(mine) == {"notes.txt": "mine"}
 
 
@@ -169,15 +170,21 @@ def test_a_run_record_cannot_make_the_writer_delete_outside_its_folder(tmp_path,
     record = json.loads((here / "run.json").read_text()) | {"files": ["../victim.txt", "a.txt", "run.json"]}
     (here / "run.json").write_text(json.dumps(record))
     monkeypatch.chdir(here)
-    write_folder(".", {"b.txt": "2"})
+    with pytest.raises(InputError, match="holds files that are not a Shiftcast output"):  # a crafted record
+        write_folder(".", {"b.txt": "2"})
     assert (tmp_path / "victim.txt").read_text() == "mine"
+    for files in ("ab", [1], ["a\x00b"], [["x"]]):  # not a list of plain names: not a Shiftcast record
+        (here / "run.json").write_text(json.dumps(record | {"files": files}))
+        with pytest.raises(InputError):
+            write_folder(".", {"b.txt": "2"})
+        assert _files(here)["a.txt"] == "1"
 
 
 def test_an_unwritable_out_is_one_line_and_exit_2(tmp_path, capsys):
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where a folder should be")
     forecast = _forecast(tmp_path / "in" / "f.csv")
-    _refused(*_main(capsys, "staff", "--forecast", forecast, "--out", blocker / "out"), "cannot be written")
+    _refused(*_main(capsys, "staff", "--forecast", forecast, "--out", blocker / "out"), f"lies under the file {blocker}")
     assert blocker.read_text() == "a file where a folder should be"
 
 
@@ -257,3 +264,67 @@ def test_shift_rules_that_do_not_fit_the_interval_keep_the_last_good_plan(tmp_pa
                       "--agents", DATA / "agents.csv", "--out", previous)
     assert code == 2 and err.count("\n") == 1 and "7.9" in err, err
     assert _files(previous) == before
+
+
+def test_files_the_user_added_to_an_earlier_output_are_never_deleted(tmp_path, capsys):
+    forecast = _forecast(tmp_path / "in" / "f.csv")
+    out = tmp_path / "plan"
+    assert _main(capsys, "staff", "--forecast", forecast, "--out", out)[0] == 0
+    (out / "notes.txt").write_text("mine")
+    (out / "archive").mkdir()
+    _refused(*_main(capsys, "staff", "--forecast", forecast, "--out", out),
+             "holds files that are not a Shiftcast output (archive, notes.txt)")
+    assert (out / "notes.txt").read_text() == "mine" and (out / "archive").is_dir()
+
+
+def test_a_sqlite_database_inside_out_is_an_input(tmp_path, capsys):
+    out = tmp_path / "out"
+    write_folder(out, {"requirements.csv": "x"})
+    url = f"sqlite:///{out / 'calls'}"
+    _refused(*_main(capsys, "forecast", "--history", url, "--query", "select 1", "--out", out), f"holds the input {url}")
+
+
+def test_generic_names_alone_are_not_an_older_shiftcast_output(tmp_path):
+    other = tmp_path / "site"
+    other.mkdir()
+    (other / "report.html").write_text("someone else's report")
+    with pytest.raises(InputError, match=r"holds files that are not a Shiftcast output \(report.html\)"):
+        write_folder(other, {"a.txt": "1"})
+
+
+def test_a_name_too_long_for_the_staging_folder_and_a_symlink_loop_are_refused(tmp_path):
+    with pytest.raises(InputError, match="has a name of 250 bytes"):
+        check_out_folder(tmp_path / ("b" * 250))
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    with pytest.raises(InputError, match="is a symlink that loops"):
+        check_out_folder(loop)
+
+
+def test_leftovers_of_a_killed_in_place_write_neither_block_nor_stay(tmp_path, monkeypatch):
+    here = tmp_path / "here"
+    here.mkdir()
+    leftover = here / f".requirements.csv.tmp-{socket.gethostname()}-999999999-0123abcd"  # no such process
+    leftover.write_text("half")
+    monkeypatch.chdir(here)
+    write_folder(".", {"a.txt": "1"})
+    assert sorted(p.name for p in here.iterdir()) == ["a.txt", "run.json"]
+
+
+def test_a_users_own_file_keeps_a_leading_apostrophe(tmp_path):
+    """Only Shiftcast's own outputs carry the guard: ``'=x`` in a user's history stays ``'=x``."""
+    mine = tmp_path / "history.csv"
+    mine.write_text("queue,interval_start,volume\n'=x,2026-06-01T10:00:00+02:00,3\n=x,2026-06-01T10:00:00+02:00,4\n")
+    assert read_table(mine)["queue"].tolist() == ["'=x", "=x"]
+    write_folder(tmp_path / "out", {"forecast.csv": pd.read_csv(mine)})
+    assert read_table(tmp_path / "out" / "forecast.csv")["queue"].tolist() == ["'=x", "=x"]  # guarded, then undone
+
+
+def test_a_sqlite_url_with_a_database_suffix_is_read_as_a_url(tmp_path):
+    import sqlite3
+
+    from forecast.ingest import read_source
+
+    with sqlite3.connect(tmp_path / "h.db") as connection:
+        pd.DataFrame({"queue": ["q"], "volume": [3]}).to_sql("calls", connection, index=False)
+    assert read_source(f"sqlite:///{tmp_path / 'h.db'}", query="select * from calls")["volume"].tolist() == [3]
