@@ -94,14 +94,14 @@ class QueuePlan:
 
 
 def plan_queue(history: pd.DataFrame, config: Config, horizon: pd.Timedelta, events: pd.DataFrame | None,
-               start: pd.Timestamp | None, shifts: bool = True) -> QueuePlan:
+               start: pd.Timestamp | None, shifts: bool = True, start_source: str = "--start") -> QueuePlan:
     """Forecast, staff and (with ``shifts``) plan the shifts of one queue's Frame A
     ``history``: the unit of work a worker runs (module-level, so it pickles). Forecast
     errors raise; a shift plan error is returned in ``shift_error`` (the forecast and
     requirements still count)."""
     began, cpu = time.perf_counter(), time.process_time()
     result = forecast_queues(history, horizon=horizon, config=config, events=events, start=start,
-                             start_source="the plan's start (the day after the latest history of any queue)")
+                             start_source=start_source)
     minutes = interval_minutes(history, config.site.interval_minutes)
     table = requirements(result.forecast, config, interval_seconds=minutes * 60)
     staffed = time.perf_counter()
@@ -214,8 +214,10 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     Raises InputError when every queue fails; otherwise failures are in
     ``PlanRun.failures``.
     """
+    start_source = "--start"
     if start is None:  # one start for every queue (the day after the latest history), so their plans share a week
         start = history["interval_start"].max().tz_localize(None).normalize() + pd.Timedelta(days=1)
+        start_source = "the plan's start (the day after the latest history of any queue)"
     parts = dict(tuple(history.groupby("queue", sort=True)))
     queues = sorted(parts)
     results: dict[str, QueuePlan] = {}
@@ -223,7 +225,7 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     seconds: dict[str, float] = {}
     began = time.perf_counter()
     with _executor(workers, dask_scheduler, len(queues)) as pool:
-        arguments = {queue: (parts[queue], config, horizon, events, start, shifts) for queue in queues}
+        arguments = {queue: (parts[queue], config, horizon, events, start, shifts, start_source) for queue in queues}
         if pool is None:
             outcomes = ((queue, _run(plan_queue, *arguments[queue])) for queue in queues)
         else:

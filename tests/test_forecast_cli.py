@@ -180,3 +180,15 @@ def test_an_interval_from_the_config_is_named_as_the_config_setting(tmp_path, ca
     code, _, err = run(["forecast", "--history", str(source), "--config", str(config), "--out", str(tmp_path / "o")],
                        capsys)
     assert code == 2 and "[site] interval_minutes must be a multiple" in err and "--interval" not in err
+
+
+def test_backtest_names_the_chosen_model_and_the_lowest_when_they_differ(tmp_path, capsys):
+    source = tmp_path / "history.csv"
+    iso(make_history(days=35)).to_csv(source, index=False)
+    code, _, err = run(["backtest", "--history", str(source), "--out", str(tmp_path / "o"), "--folds", "2"], capsys)
+    assert code == 0
+    table = pd.read_csv(tmp_path / "o" / "backtest.csv")
+    chosen, lowest = table[table["chosen"]].iloc[0], table.loc[table["wmape"].idxmin()]
+    assert f"chat: chosen {chosen['model']}, wMAPE {chosen['wmape']:.3f}" in err
+    assert "best " not in err
+    assert (f"lowest wMAPE: {lowest['model']}" in err) == (lowest["model"] != chosen["model"])

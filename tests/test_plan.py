@@ -514,3 +514,16 @@ def test_the_report_renders_every_chart_in_chromium_offline(reference, tmp_path)
                                    for kind in ("forecast", "heatmap", "staffing", "coverage"))
     assert drawn == len(names)
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_plan_takes_forecasts_start_and_folds(solo, tmp_path, capsys):
+    """CLI parity with `shiftcast forecast` (issue 12): --start, --folds and the column options."""
+    out = tmp_path / "run"
+    code, err = _main(capsys, *_args(solo, out, "--workers", "1", "--no-shifts", "--start", "2026-04-08",
+                                     "--folds", "3", agents=False))
+    assert code == 0, err
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert forecast["interval_start"].min().startswith("2026-04-08T00:00:00")
+    assert set(pd.read_csv(out / "backtest.csv")["folds"]) == {3}
+    code, err = _main(capsys, *_args(solo, tmp_path / "bad", "--start", "next tuesday", agents=False))
+    assert code == 2 and "--start must be a date like 2026-03-02; got 'next tuesday'" in err

@@ -38,7 +38,7 @@ def command(
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=folds,
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col))
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     with opts.progress_bar(console) as bar:
         steps = progress_steps(loaded.history, loaded.config, delta)
         task = bar.add_task("backtest", total=steps)
@@ -48,6 +48,9 @@ def command(
                        "run.json": run_summary(loaded, horizon, result.backtest)}, command="backtest")
     for note in loaded.notes:
         console.print(f"note: {note}")
-    for row in result.backtest[result.backtest["chosen"]].itertuples():
-        console.print(f"{row.queue}: best {row.model}, wMAPE {row.wmape:.3f} over {row.folds} folds")
+    for queue, rows in result.backtest.groupby("queue", sort=False):
+        chosen, lowest = rows[rows["chosen"]].iloc[0], rows.loc[rows["wmape"].idxmin()]
+        also = "" if lowest["model"] == chosen["model"] else f"; lowest wMAPE: {lowest['model']} {lowest['wmape']:.3f}"
+        console.print(f"{queue}: chosen {chosen['model']}, wMAPE {chosen['wmape']:.3f} over {chosen['folds']} "
+                      f"folds{also}", markup=False)
     console.print(f"wrote {out / 'backtest.csv'} ({len(result.backtest):,} rows)")

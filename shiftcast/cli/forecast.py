@@ -11,7 +11,6 @@ from forecast.ingest import Columns
 from forecast.runner import forecast_queues, progress_steps
 from shiftcast.cli import history as opts
 from shiftcast.cli.options import duration_seconds
-from core.errors import InputError
 from core.output import check_out_folder, write_folder
 
 __all__ = ["command", "run_summary"]
@@ -38,8 +37,7 @@ def command(
     out: opts.OutOpt,
     horizon: Optional[str] = opts.Opt(None, "--horizon", help="How far ahead, e.g. 7D or 14D (default: "
                                                                "[forecast] horizon_days, 14)."),
-    start: Optional[str] = opts.Opt(None, "--start", help="First local date to forecast (default: the day "
-                                                         "after the history)."),
+    start: opts.StartOpt = None,
     config: opts.ConfigOpt = None,
     interval: opts.IntervalOpt = None,
     events: opts.EventsOpt = None,
@@ -56,19 +54,14 @@ def command(
     """Forecast volume (p10/p90) and handle time per queue and interval, model chosen by backtest."""
     check_out_folder(out, inputs=(history, config, events))
     delta = None if horizon is None else pd.Timedelta(seconds=duration_seconds(horizon, option="--horizon"))
-    first_day = None
-    if start is not None:
-        try:
-            first_day = pd.Timestamp(start)
-        except ValueError:
-            raise InputError(f"--start must be a date like 2026-03-02; got {start!r}") from None
+    first_day = opts.start_date(start)
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=folds,
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col))
     if delta is None:
         horizon = f"{loaded.config.forecast.horizon_days}D"
         delta = pd.Timedelta(days=loaded.config.forecast.horizon_days)
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     with opts.progress_bar(console) as bar:
         task = bar.add_task("backtest and forecast", total=progress_steps(loaded.history, loaded.config, delta))
         result = forecast_queues(loaded.history, horizon=delta, config=loaded.config, events=loaded.events,

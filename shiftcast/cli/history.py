@@ -23,7 +23,7 @@ from core.config import Config, load_config, queue_table_notes
 from core.errors import InputError
 from core.readers import read_table
 
-__all__ = ["Loaded", "load_inputs", "progress_bar"]
+__all__ = ["Loaded", "load_inputs", "progress_bar", "start_date"]
 
 Opt = typer.Option
 HistoryOpt = Annotated[str, Opt("--history", help="History: CSV, Parquet, Excel, a SQLite file or a SQLAlchemy URL.")]
@@ -40,6 +40,18 @@ QueueOpt = Annotated[Optional[str], Opt("--queue-col", help="Column with the que
 AhtOpt = Annotated[Optional[str], Opt("--aht-col", help="Column with average handle seconds per interval.")]
 HandleOpt = Annotated[Optional[str], Opt("--handle-col", help="Contact log: column with handle seconds.")]
 AbandonedOpt = Annotated[Optional[str], Opt("--abandoned-col", help="Contact log: column with the abandoned flag.")]
+StartOpt = Annotated[Optional[str], Opt("--start", help="First local date to forecast (default: the day after "
+                                                       "the history).")]
+
+
+def start_date(text: str | None) -> pd.Timestamp | None:
+    """The local date ``--start`` names, or None."""
+    if text is None:
+        return None
+    try:
+        return pd.Timestamp(text)
+    except ValueError:
+        raise InputError(f"--start must be a date like 2026-03-02; got {text!r}") from None
 
 
 @dataclass(frozen=True)

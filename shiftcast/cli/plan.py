@@ -40,6 +40,8 @@ def command(
                                                       "installed).")] = None,
     no_shifts: Annotated[bool, Opt("--no-shifts", help="Forecast and staff only: no shift plan and no "
                                                       "roster (about half the time).")] = False,
+    start: opts.StartOpt = None,
+    folds: opts.FoldsOpt = None,
     interval: opts.IntervalOpt = None,
     query: opts.QueryOpt = None,
     shape: opts.ShapeOpt = "auto",
@@ -60,8 +62,9 @@ def command(
     if workers < 1:
         raise InputError(f"--workers must be >= 1; got {workers}")
     check_out_folder(out, inputs=(history, config, agents, events))
+    first_day = opts.start_date(start)
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
-                              shape=shape, folds=None,
+                              shape=shape, folds=folds,
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col))
     settings = loaded.config
     text = horizon or f"{settings.forecast.horizon_days}D"
@@ -80,6 +83,7 @@ def command(
     with opts.progress_bar(console) as bar:
         task = bar.add_task("forecast and staff" if no_shifts else "forecast, staff and plan shifts", total=queues)
         run = run_plan(loaded.history, settings, horizon=delta, events=loaded.events, agents=team,
+                       start=first_day,
                        workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
                        progress=lambda queue: bar.update(task, advance=1, description=queue))
     stage = time.perf_counter()
@@ -100,7 +104,8 @@ def command(
         console.print(f"... and {len(done) - SHOWN_QUEUES} more queues (run.json)", markup=False)
     if run.shift_plan is not None:
         plan = run.shift_plan
-        console.print(f"shift plan: {int(plan.shifts['agents'].sum()):,} shifts, {plan.paid_agent_hours:,.0f} paid "
+        console.print(f"shift plan for the week of {plan.week_start.date()} (the first week of the {text} "
+                      f"forecast): {int(plan.shifts['agents'].sum()):,} shifts, {plan.paid_agent_hours:,.0f} paid "
                       f"agent-hours, {plan.status} (gap {plan.gap:.2%})", markup=False)
     if run.roster is not None:
         facts = run.roster.summary()
