@@ -179,8 +179,8 @@ if upload is not None:
 
 forecast, history = data["forecast"], data["history"]
 minutes = interval_minutes(data["requirements"], config.site.interval_minutes)
-queues = sorted(forecast["queue"].unique())
-queue = st.sidebar.selectbox("Queue", queues, key="queue")
+queues = forecast.groupby("queue")["volume"].sum().sort_values(ascending=False, kind="stable").index.tolist()
+queue = st.sidebar.selectbox("Queue (busiest first)", queues, key="queue")
 settings, settings_source = config.queue(queue)
 
 # ------------------------------------------------------------------------ what-ifs
@@ -298,6 +298,13 @@ with forecast_tab:
 # -------------------------------------------------------------------------- staffing
 
 
+def _delta(now: pd.Series, before: pd.Series, field: str, text, tolerance: float = 0.0) -> str | None:
+    """The what-if's change of ``field`` against the plan as ``text(change)``; None (no arrow)
+    when this queue's figure did not change."""
+    change = now[field] - before[field]
+    return text(change) if abs(change) > tolerance else None
+
+
 @st.fragment
 def staffing_view() -> None:
     """What-if controls and the staffing they give. A control reruns only this view."""
@@ -318,16 +325,15 @@ def staffing_view() -> None:
     with view:
         cells = st.columns(3) + st.columns(3)
         cells[0].metric("Service level", f"{now['service_level']:.1%}",
-                        f"{(now['service_level'] - before['service_level']) * 100:+.1f} pts" if changed else None)
+                        _delta(now, before, "service_level", lambda d: f"{d * 100:+.1f} pts", 5e-4))
         cells[1].metric("ASA (s)" if erlang_queue else "Mean response (min)",
                         f"{now['asa_seconds']:.1f}" if erlang_queue else f"{now['asa_seconds'] / 60:.0f}")
         cells[2].metric("Occupancy", f"{now['occupancy']:.0%}")
         cells[3].metric("Abandoned", "-" if pd.isna(now["abandon_rate"]) else f"{now['abandon_rate']:.1%}")
         cells[4].metric("Peak agents to schedule", int(now["peak_agents_scheduled"]),
-                        f"{int(now['peak_agents_scheduled'] - before['peak_agents_scheduled']):+d}" if changed else None,
-                        delta_color="inverse")
+                        _delta(now, before, "peak_agents_scheduled", lambda d: f"{int(d):+d}"), delta_color="inverse")
         cells[5].metric("Agent-hours to schedule", f"{now['agent_hours_scheduled']:,.0f}",
-                        f"{now['agent_hours_scheduled'] - before['agent_hours_scheduled']:+,.0f}" if changed else None,
+                        _delta(now, before, "agent_hours_scheduled", lambda d: f"{d:+,.0f}", 0.5),
                         delta_color="inverse")
         st.plotly_chart(charts.staffing_figure(_queue_rows(table, queue), _chart_label(queue)), key="chart_staffing")
         if changed:
@@ -390,8 +396,9 @@ with roster_tab:
         cells[4].metric("Solver", _plain(facts.get("status", "-")), f"gap {facts.get('gap', 0):.2%}", delta_color="off")
         days = sorted(plan["shifts"]["start"].dt.date.unique())
         day = st.selectbox("Day", days, format_func=lambda d: f"{d:%a %d %b}", key="roster_day")
-        shifts = plan["shifts"].assign(queue=lambda f: f["queue"].map(_chart_label),
-                                       shift_id=lambda f: f["shift_id"].map(_chart_label))
+        mine = plan["shifts"][plan["shifts"]["queue"] == queue]  # the selected queue's shifts, not every queue's
+        shifts = mine.assign(queue=lambda f: f["queue"].map(_chart_label),
+                             shift_id=lambda f: f["shift_id"].map(_chart_label))
         st.plotly_chart(charts.shifts_figure(shifts, day), key="chart_shifts")
         st.plotly_chart(charts.coverage_figure(_queue_rows(plan["coverage"], queue), _chart_label(queue)),
                         key="chart_coverage")
@@ -407,18 +414,22 @@ with roster_tab:
         st.subheader("Who works when")
         agents_upload = st.file_uploader("Agents file (agents.csv) to roster onto this plan", type=["csv"],
                                          key="agents_upload")
-        roster = data["roster"] if plan is data else None
+        plan_key = "planned" if plan is data else scenario["key"]
+        rosters = st.session_state.setdefault("rosters", {})  # plan on screen -> the roster named for it
         if agents_upload is not None:
             try:
                 agents = validate_agents(read_upload(agents_upload.name, agents_upload.getvalue()),
                                          source=agents_upload.name)
                 if st.button("Roster these agents (HiGHS)", key="run_roster"):  # onto the plan on screen
                     on_screen = ShiftPlan.from_summary(plan["shifts"], plan["coverage"], plan["plan_summary"])
-                    roster = assign_roster(on_screen, agents, scenario["config"]).roster
+                    rosters[plan_key] = assign_roster(on_screen, agents, scenario["config"]).roster
             except InputError as error:
                 st.error(_plain(f"Cannot use {agents_upload.name}: {error}"))
+        roster = rosters.get(plan_key, data["roster"] if plan is data else None)
         if roster is not None:
             st.dataframe(roster, hide_index=True, key="roster_table")
+            st.download_button("This roster (CSV)", lambda: csv_text(roster), file_name="roster.csv",
+                               mime="text/csv", key="dl_named_roster")
         else:
             st.caption("No named roster for this plan: upload an agents file.")
 

@@ -173,8 +173,8 @@ def test_roster_table_and_downloads(app):
     roster = table(app, "agent", "shift_id", "start", "end")
     assert len(roster) > 0
     labels = [b.label for b in app.get("download_button")]
-    assert labels == ["forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "roster.csv",
-                      "Everything as one Excel workbook"]
+    assert labels == ["This roster (CSV)", "forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv",
+                      "roster.csv", "Everything as one Excel workbook"]
 
 
 @pytest.fixture
@@ -193,7 +193,7 @@ def crafted(dashboard_plan, tmp_path):
 
 def test_names_render_as_text_never_as_markdown(crafted, monkeypatch):
     at = open_dashboard(crafted, monkeypatch)
-    assert at.selectbox(key="queue").value == NAME  # sorts first
+    at.selectbox(key="queue").set_value(NAME).run()
     for text in markdown_texts(at):
         page = MarkdownIt("commonmark").render(text)
         assert "<img" not in page and "<a " not in page, text
@@ -204,7 +204,8 @@ def test_names_render_as_text_never_as_markdown(crafted, monkeypatch):
 
 
 def test_charts_show_names_as_text_never_as_html(crafted, monkeypatch):
-    texts = chart_texts(open_dashboard(crafted, monkeypatch))
+    at = open_dashboard(crafted, monkeypatch)
+    texts = chart_texts(at.selectbox(key="queue").set_value(NAME).run())
     assert not [text for text in texts if "<a " in text or "<img" in text]
     escaped = html.escape(NAME, quote=False)
     for title in ("Contacts per 15 min: ", "Forecast contacts per hour by weekday: ", "Agents per interval: ",
@@ -282,3 +283,17 @@ def test_make_run_listens_on_localhost_unless_asked(option, address, says):
                             env={**env, "HOST": "exported-by-a-shell"}).stdout  # as some shells do
     assert f"--server.address {address} " in recipe
     assert says in next(line for line in recipe.splitlines() if line.startswith('echo "Dashboard:'))
+
+
+def test_the_busiest_queue_comes_first_and_deltas_show_only_where_something_changed(app):
+    assert app.selectbox(key="queue").options[0] == "chat_en" and app.selectbox(key="queue").value == "chat_en"
+    assert not [m for m in app.metric if m.delta and m.label != "Solver"]  # nothing changed yet: no arrows
+    app.slider(key="whatif:volume_pct:chat_en").set_value(30).run()
+    assert [m.label for m in app.metric if m.delta]  # chat_en changed
+    app.selectbox(key="queue").set_value("email").run()
+    assert not [m.label for m in app.metric if m.delta and m.label != "Solver"]  # email untouched
+
+
+def test_the_shift_timeline_shows_the_selected_queues_shifts_only(app):
+    texts = chart_texts(app)
+    assert [t for t in texts if t.startswith("chat_en-")] and not [t for t in texts if t.startswith("email-")]
