@@ -32,7 +32,7 @@ from core.readers import read_table
 from core.schema import interval_minutes, validate_agents
 from staffing.explain import explain_interval
 from staffing.requirements import requirements as staff_forecast
-from staffing.roster import assign_roster
+from staffing.roster import assign_roster, weekly_grid
 from staffing.shiftplan import ShiftPlan
 from staffing.weekplan import plan_week
 from staffing.summary import queue_kpis
@@ -427,9 +427,12 @@ with roster_tab:
                 st.error(_plain(f"Cannot use {agents_upload.name}: {error}"))
         roster = rosters.get(plan_key, data["roster"] if plan is data else None)
         if roster is not None:
-            st.dataframe(roster, hide_index=True, key="roster_table")
-            st.download_button("This roster (CSV)", lambda: csv_text(roster), file_name="roster.csv",
+            grid = weekly_grid(roster)
+            st.dataframe(grid, hide_index=True, key="roster_grid")
+            st.download_button("This roster, agent by day (CSV)", lambda: csv_text(grid), file_name="roster_grid.csv",
                                mime="text/csv", key="dl_named_roster")
+            with st.expander("Every shift of the roster"):
+                st.dataframe(roster, hide_index=True, key="roster_table")
         else:
             st.caption("No named roster for this plan: upload an agents file.")
 

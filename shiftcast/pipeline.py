@@ -42,7 +42,7 @@ from core.errors import InputError
 from core.output import unguard_frame
 from core.schema import interval_minutes, validate_frame_a, validate_frame_b, validate_frame_c
 from staffing.requirements import requirements
-from staffing.roster import Roster, assign_roster
+from staffing.roster import Roster, assign_roster, weekly_grid
 from staffing.shiftplan import ShiftPlan, plan_shifts
 from staffing.weekplan import plan_week
 
@@ -308,8 +308,8 @@ def _tables(run: PlanRun) -> dict[str, pd.DataFrame]:
     if run.shift_plan is not None:
         tables |= {"shifts": run.shift_plan.shifts, "coverage": run.shift_plan.coverage}
     if run.roster is not None:
-        tables |= {"roster": run.roster.roster, "unassigned": run.roster.unassigned,
-                   "agent_summary": run.roster.agents}
+        tables |= {"roster": run.roster.roster, "roster_grid": weekly_grid(run.roster.roster),
+                   "unassigned": run.roster.unassigned, "agent_summary": run.roster.agents}
     return tables
 
 

@@ -65,7 +65,7 @@ def test_writes_the_plan_roster_and_a_safe_workbook(files, tmp_path, capsys):
     assert code == 0, err
     assert "every interval covered" in err
     names = {p.name for p in out.iterdir()}
-    assert names == {"shifts.csv", "coverage.csv", "roster.csv", "unassigned.csv", "agent_summary.csv",
+    assert names == {"shifts.csv", "coverage.csv", "roster.csv", "roster_grid.csv", "unassigned.csv", "agent_summary.csv",
                      "roster.xlsx", "run.json"}
     for table in ("shifts", "coverage", "roster", "unassigned", "agent_summary"):
         validate_frame_c(pd.read_csv(out / f"{table}.csv"), table, "UTC")
@@ -73,7 +73,10 @@ def test_writes_the_plan_roster_and_a_safe_workbook(files, tmp_path, capsys):
     assert "'=HYPERLINK(\"x\")" in set(roster["agent"])  # neutralised, not a formula
     assert "=HYPERLINK(\"x\")" in set(read_table(out / "roster.csv")["agent"])  # and the same name read back
     book = openpyxl.load_workbook(out / "roster.xlsx")
-    assert book.sheetnames == ["shifts", "coverage", "roster", "unassigned", "agent_summary"]
+    assert book.sheetnames == ["shifts", "coverage", "roster", "roster_grid", "unassigned", "agent_summary"]
+    grid = pd.read_csv(out / "roster_grid.csv").fillna("")  # one row per agent, one column per day
+    assert list(grid.columns)[0] == "agent" and len(grid.columns) == 1 + 7 + 1 and len(grid) == roster["agent"].nunique()
+    assert grid.set_index("agent")["paid_hours"].to_dict() == roster.groupby("agent")["paid_hours"].sum().to_dict()
     cells = [c.value for row in book["roster"].iter_rows() for c in row]
     assert not any(isinstance(v, str) and v.startswith("=") for v in cells)
 

@@ -173,7 +173,7 @@ def test_roster_table_and_downloads(app):
     roster = table(app, "agent", "shift_id", "start", "end")
     assert len(roster) > 0
     labels = [b.label for b in app.get("download_button")]
-    assert labels == ["This roster (CSV)", "forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv",
+    assert labels == ["This roster, agent by day (CSV)", "forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv",
                       "roster.csv", "Everything as one Excel workbook"]
 
 

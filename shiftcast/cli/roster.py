@@ -12,7 +12,7 @@ from core.config import load_config, queue_table_notes
 from core.output import check_out_folder, write_folder
 from core.readers import read_table
 from core.schema import interval_minutes, validate_agents, validate_frame_b
-from staffing.roster import assign_roster
+from staffing.roster import assign_roster, weekly_grid
 from staffing.shifts import build_templates
 from staffing.weekplan import plan_week
 
@@ -47,7 +47,8 @@ def command(
     sheets = {"shifts": plan.shifts, "coverage": plan.coverage}
     record = {"notes": notes, "shift_plan": plan.summary()}
     if roster is not None:
-        sheets |= {"roster": roster.roster, "unassigned": roster.unassigned, "agent_summary": roster.agents}
+        sheets |= {"roster": roster.roster, "roster_grid": weekly_grid(roster.roster), "unassigned": roster.unassigned,
+                   "agent_summary": roster.agents}
         record["roster"] = roster.summary()
     write_folder(out, {**{f"{name}.csv": table for name, table in sheets.items()},
                        "roster.xlsx": sheets, "run.json": record}, command="roster")

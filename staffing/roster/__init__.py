@@ -52,6 +52,7 @@ row of the plan is one (queue, start, length, break): the break stays as planned
 """
 
 from staffing.roster.assign import Roster, assign_roster
+from staffing.roster.grid import weekly_grid
 from staffing.roster.supply import supply_and_demand
 
-__all__ = ["Roster", "assign_roster", "supply_and_demand"]
+__all__ = ["Roster", "assign_roster", "supply_and_demand", "weekly_grid"]
