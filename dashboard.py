@@ -34,7 +34,7 @@ from staffing.explain import explain_interval
 from staffing.requirements import requirements as staff_forecast
 from staffing.roster import assign_roster, weekly_grid
 from staffing.shiftplan import ShiftPlan
-from staffing.weekplan import plan_week
+from staffing.weekplan import plan_week, shortfall_cause
 from staffing.summary import queue_kpis
 from staffing.whatif import WhatIf, apply_what_ifs
 
@@ -270,8 +270,14 @@ with forecast_tab:
     st.subheader("Backtest: how each model did on past weeks")
     table = data["backtest"][data["backtest"]["queue"] == queue].copy()
     table["chosen"] = table["chosen"].map({True: "chosen", False: ""})
-    shown = [c for c in ("chosen", "model", "wmape", "bias", "mase", "peak_wmape", "coverage_p10_p90") if c in table]
+    shown = [c for c in ("chosen", "model", "wmape", "bias", "mase", "peak_wmape", "coverage_p10_p90", "note")
+             if c in table]
     st.dataframe(table[shown].sort_values("wmape").round(3), hide_index=True, key="backtest_table")
+    st.caption("wMAPE: the forecast's absolute errors as a share of the contacts (0.10 = off by 10% of the "
+               "volume). bias: over (+) or under (-) forecast, same scale. MASE: error against a naive "
+               "same-time-last-week forecast (below 1 beats it). peak_wmape: wMAPE in each day's busiest "
+               "intervals. coverage_p10_p90: share of actual intervals inside the p10-p90 band (about 0.8 is "
+               "honest). Scored on past weeks the model did not see (rolling origins).")
 
     st.subheader("When the peaks come")
     heat = data["heatmap"][data["heatmap"]["queue"] == queue].pivot(index="weekday", columns="hour",
@@ -393,6 +399,10 @@ with roster_tab:
         cells[1].metric("Paid agent-hours", f"{facts.get('paid_agent_hours', 0):,.0f}")
         cells[2].metric("Cost", f"{facts.get('cost', 0):,.0f}")
         cells[3].metric("Short agent-hours", f"{facts.get('shortfall_agent_hours', 0):,.1f}")
+        on_screen = ShiftPlan.from_summary(plan["shifts"], plan["coverage"], plan["plan_summary"])
+        cause = shortfall_cause(on_screen, scenario["config"].shifts.max_agents)
+        if cause is not None:
+            st.warning(_plain(f"Short: {cause}."))
         cells[4].metric("Solver", _plain(facts.get("status", "-")), f"gap {facts.get('gap', 0):.2%}", delta_color="off")
         days = sorted(plan["shifts"]["start"].dt.date.unique())
         day = st.selectbox("Day", days, format_func=lambda d: f"{d:%a %d %b}", key="roster_day")
@@ -421,7 +431,6 @@ with roster_tab:
                 agents = validate_agents(read_upload(agents_upload.name, agents_upload.getvalue()),
                                          source=agents_upload.name)
                 if st.button("Roster these agents (HiGHS)", key="run_roster"):  # onto the plan on screen
-                    on_screen = ShiftPlan.from_summary(plan["shifts"], plan["coverage"], plan["plan_summary"])
                     rosters[plan_key] = assign_roster(on_screen, agents, scenario["config"]).roster
             except InputError as error:
                 st.error(_plain(f"Cannot use {agents_upload.name}: {error}"))

@@ -20,7 +20,7 @@ import pandas as pd
 from core.config import Config
 from staffing.shiftplan import ShiftPlan, plan_shifts, plan_week_start
 
-__all__ = ["combine_plans", "plan_week", "within_cap"]
+__all__ = ["combine_plans", "plan_week", "shortfall_cause", "within_cap"]
 
 
 def combine_plans(plans: Mapping[str, ShiftPlan]) -> ShiftPlan:
@@ -66,3 +66,21 @@ def plan_week(requirements: pd.DataFrame, config: Config, *, week_start: object 
     if within_cap(plans, config.shifts.max_agents):
         return combine_plans(plans)
     return plan_shifts(requirements, config, week_start=start)
+
+
+def shortfall_cause(plan: ShiftPlan, max_agents: int) -> str | None:
+    """Why ``plan`` leaves intervals short, in words; None when nothing is short. The seat cap
+    binds where every seat is taken (agents on duty, breaks included, at ``max_agents``);
+    otherwise the solver stopped at its time limit before covering them."""
+    coverage = plan.coverage
+    short = coverage["shortfall"] > 0
+    if not short.any():
+        return None
+    on_duty = (coverage["planned"] + coverage["on_break"]).groupby(coverage["interval_start"]).transform("sum")
+    capped = short & (on_duty >= max_agents)
+    if capped.any():
+        return (f"the seat cap binds: shifts.max_agents = {max_agents} agents on duty at once, all taken in "
+                f"{coverage.loc[capped, 'interval_start'].nunique():,} of the short intervals; raise it if the "
+                f"desk has more seats")
+    return (f"the solver stopped at shifts.time_limit_seconds before covering them ({plan.status}, within "
+            f"{plan.gap:.1%} of the best possible); allow it more time")

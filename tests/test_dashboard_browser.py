@@ -1,4 +1,6 @@
-"""The dashboard end to end: `streamlit run` on a free localhost port, driven in headless Chromium."""
+"""The dashboard end to end: `streamlit run` on a free localhost port, driven in headless Chromium,
+on the test plan and on run folders that `shiftcast plan` made from other sources (a contact log
+with its own column names, an Excel file, a SQLite query, the Anonymous Bank call log)."""
 
 from __future__ import annotations
 
@@ -8,17 +10,36 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
+from shiftcast.cli import main
+from shiftcast.pipeline import load_plan
 from tests.conftest import CHROMIUM_ARGS, ROOT, chromium_or_skip
+from tests.run_sources import CASES, INTERVAL_MINUTES, plan_from, write_sources
 
-TABS = {  # tab -> chart titles that must be drawn there
-    "Forecast": ["Contacts per 15 min: chat_en", "Forecast contacts per hour by weekday: chat_en"],
-    "Staffing": ["Agents per interval: chat_en"],
-    "Roster": ["Shifts starting", "Shift plan coverage: chat_en"],
-    "Export": [],
-}
+pytestmark = pytest.mark.browser
+
+# What the page must not show: an exception, an error box, a warning box (a plan folder that cannot
+# show its history or has no shift plan warns).
+PROBLEMS = ("[data-testid='stException'], [data-testid='stAlertContentError'], "
+            "[data-testid='stAlertContentWarning']")
+
+
+def tab_titles(queue: str, minutes: int) -> dict[str, list[str]]:
+    """Tab -> the titles of the charts it must draw, for the queue on screen."""
+    return {
+        "Forecast": [f"Contacts per {minutes} min: {queue}", f"Forecast contacts per hour by weekday: {queue}"],
+        "Staffing": [f"Agents per interval: {queue}"],
+        "Roster": ["Shifts starting", f"Shift plan coverage: {queue}"],
+        "Export": [],
+    }
+
+
+TABS = tab_titles("chat_en", 15)
 
 
 def free_port() -> int:
@@ -27,12 +48,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(dashboard_plan, tmp_path_factory):
-    """(url, path of the server's log) of `streamlit run dashboard.py` on the test plan."""
+@contextmanager
+def streamlit_server(plan: Path, logs: Path) -> Iterator[tuple[str, Path]]:
+    """(url, path of the server's log) of `streamlit run dashboard.py` with SHIFTCAST_PLAN=PLAN;
+    the log is written in the folder LOGS."""
     port = free_port()
-    env = {**os.environ, "SHIFTCAST_PLAN": str(dashboard_plan), "PYTHONPATH": str(ROOT)}
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "SHIFTCAST_PLAN": str(plan), "PYTHONPATH": str(ROOT)}
+    log = logs / "server.log"
     output = log.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true", "--server.port",
@@ -56,29 +78,72 @@ def server(dashboard_plan, tmp_path_factory):
         output.close()
 
 
-def chart_titles(page) -> list[str]:
-    return page.locator(".js-plotly-plot .gtitle").all_inner_texts()
-
-
-def test_every_page_renders_its_charts_without_errors(server, tmp_path):
-    url, log = server
+@contextmanager
+def chromium_page():
+    """A page of headless Chromium (Debian's; skips without it), 1280 x 800."""
     executable = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(url)
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
-        for tab, titles in TABS.items():
-            page.get_by_role("tab", name=tab).click()
-            for title in titles:
-                page.locator(".js-plotly-plot .gtitle", has_text=title).first.wait_for(timeout=60_000)
-            page.wait_for_timeout(500)
-            assert page.locator("[data-testid='stException']").count() == 0, tab
-            page.screenshot(path=str(tmp_path / f"{tab.lower()}.png"))
-            if tab == "Export":
-                assert page.get_by_role("button", name="Everything as one Excel workbook").is_visible()
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 800})
+        finally:
+            browser.close()
+
+
+def visit_every_tab(page, url: str, tabs: dict[str, list[str]], screenshots: Path) -> None:
+    """Open URL, click every tab of TABS in turn and wait for its charts; on each, no exception,
+    error or warning box. A screenshot of each tab goes to SCREENSHOTS/<tab>.png."""
+    page.goto(url)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+    for tab, titles in tabs.items():
+        page.get_by_role("tab", name=tab).click()
+        for title in titles:
+            page.locator(".js-plotly-plot .gtitle", has_text=title).first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(screenshots / f"{tab.lower()}.png"))
+        assert no_problems(page), tab
+        if tab == "Export":
+            assert page.get_by_role("button", name="Everything as one Excel workbook").is_visible()
+
+
+def no_problems(page) -> bool:
+    problems = page.locator(PROBLEMS)
+    assert problems.count() == 0, problems.all_inner_texts()
+    return True
+
+
+def legend(page) -> list[str]:
+    """The legend entries of the charts on screen."""
+    return [text for text in page.locator(".js-plotly-plot .legendtext").all_inner_texts() if text]
+
+
+def assert_quiet_log(log: Path) -> None:
+    """Nothing went wrong where the page does not show it: the server logged its banner and nothing
+    else (Streamlit logs a widget misuse as a stack, not on the page)."""
+    banner = ("You can now view your Streamlit app", "URL: ", "Uvicorn server started on")
+    assert [line for line in log.read_text().splitlines()
+            if line.strip() and not any(text in line for text in banner)] == []
+
+
+def busiest_queue(plan: Path) -> str:
+    """The queue the dashboard opens on: the most contacts forecast (the first such by name)."""
+    totals = load_plan(plan).forecast.groupby("queue")["volume"].sum()
+    return str(totals.sort_values(ascending=False, kind="stable").index[0])
+
+
+@pytest.fixture(scope="module")
+def server(dashboard_plan, tmp_path_factory):
+    """(url, path of the server's log) of `streamlit run dashboard.py` on the test plan."""
+    with streamlit_server(dashboard_plan, tmp_path_factory.mktemp("streamlit")) as running:
+        yield running
+
+
+def test_every_page_renders_its_charts_without_errors(server, tmp_path):
+    url, log = server
+    with chromium_page() as page:
+        visit_every_tab(page, url, TABS, tmp_path)
 
         # a what-if from the keyboard: ten steps up on the volume slider re-staffs the page
         page.get_by_role("tab", name="Staffing").click()
@@ -93,13 +158,76 @@ def test_every_page_renders_its_charts_without_errors(server, tmp_path):
             ".find(m => m.innerText.includes('Peak agents to schedule'));"
             " return el && parseInt(el.querySelector(\"[data-testid='stMetricValue']\").innerText) > b; }",
             arg=before, timeout=60_000)
-        assert page.locator("[data-testid='stException']").count() == 0
+        assert no_problems(page)
         page.screenshot(path=str(tmp_path / "what_if.png"))
-        browser.close()
     assert sorted(p.name for p in tmp_path.glob("*.png")) == ["export.png", "forecast.png", "roster.png",
                                                                "staffing.png", "what_if.png"]
-    # nothing went wrong where the page does not show it: the server logged its banner and nothing else
-    # (Streamlit logs a widget misuse as a stack, not on the page)
-    banner = ("You can now view your Streamlit app", "URL: ", "Uvicorn server started on")
-    assert [line for line in log.read_text().splitlines()
-            if line.strip() and not any(text in line for text in banner)] == []
+    assert_quiet_log(log)
+
+
+# ------------------------------------------------------- run folders made from other sources
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    return write_sources(tmp_path_factory.mktemp("sources"))
+
+
+def open_alone(plan: Path, folder: Path) -> None:
+    """The dashboard on the run folder PLAN in Chromium: every tab draws its charts for the
+    busiest queue with no exception, error or warning box; the Forecast tab shows the history
+    (read from the folder itself); the server logs nothing but its banner."""
+    tabs = tab_titles(busiest_queue(plan), load_plan(plan).config.site.interval_minutes)
+    with streamlit_server(plan, folder) as (url, log), chromium_page() as page:
+        visit_every_tab(page, url, tabs, folder)
+        page.get_by_role("tab", name="Forecast").click()
+        page.locator(".js-plotly-plot .legendtext", has_text="history").first.wait_for(timeout=30_000)
+        assert {"history", "forecast"} <= set(legend(page))
+        assert no_problems(page)
+    assert sorted(p.name for p in folder.glob("*.png")) == ["export.png", "forecast.png", "roster.png",
+                                                             "staffing.png"]
+    assert_quiet_log(log)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_plan_from_any_source_renders_every_tab_in_chromium(sources, tmp_path, case):
+    chromium_or_skip()  # before planning
+    plan = plan_from(case, sources, tmp_path)  # its inputs are deleted: the folder must stand alone
+    assert load_plan(plan).config.site.interval_minutes == INTERVAL_MINUTES
+    screens = tmp_path / "screens"
+    screens.mkdir()
+    open_alone(plan, screens)
+
+
+ANONYMOUS_BANK = """
+[site]
+name = "Anonymous Bank"
+timezone = "Asia/Jerusalem"
+country = "IL"
+interval_minutes = 30
+
+[forecast]
+horizon_days = 7
+folds = 2
+
+[shifts]
+lengths_hours = [8]
+time_limit_seconds = 20
+"""
+
+
+@pytest.mark.realdata
+def test_a_plan_of_the_anonymous_bank_call_log_renders_every_tab_in_chromium(real_data, tmp_path):
+    chromium_or_skip()  # before planning
+    log = real_data / "anonymous_bank_1999_calls" / "anonymous_bank_1999_jan_feb_oct_calls.csv.gz"
+    config = tmp_path / "inputs" / "anonymous_bank.toml"
+    config.parent.mkdir()
+    config.write_text(ANONYMOUS_BANK)
+    plan = tmp_path / "plan"
+    with pytest.raises(SystemExit) as stop:
+        main(["plan", "--history", str(log), "--config", str(config), "--workers", "1", "--out", str(plan)])
+    assert stop.value.code == 0
+    config.unlink()  # the folder must stand alone
+    screens = tmp_path / "screens"
+    screens.mkdir()
+    open_alone(plan, screens)

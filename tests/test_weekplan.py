@@ -7,7 +7,7 @@ from roster_helpers import config as shift_config
 from roster_helpers import daily, frame_b
 
 from staffing.shiftplan import plan_shifts
-from staffing.weekplan import combine_plans, plan_week
+from staffing.weekplan import combine_plans, plan_week, shortfall_cause
 
 
 def test_queue_plans_combine_into_the_joint_plan_and_the_cap_falls_back_to_it():
@@ -30,3 +30,11 @@ def test_queue_plans_combine_into_the_joint_plan_and_the_cap_falls_back_to_it():
     on_duty = (combined.coverage["planned"] + combined.coverage["on_break"]).groupby(combined.coverage["interval_start"]).sum()
     assert on_duty.max() <= 6 and combined.cost == pytest.approx(joint.cost)
     assert combined.shortfall_agent_hours == joint.shortfall_agent_hours > 0
+
+
+def test_a_shortfall_names_its_cause():
+    requirements = frame_b({"chat": daily({(8, 20): 3}), "voice": daily({(6, 22): 2, (10, 14): 4})})
+    capped = plan_week(requirements, shift_config(lengths_hours=[8], max_agents=6))
+    assert shortfall_cause(capped, 6).startswith("the seat cap binds: shifts.max_agents = 6 agents on duty at once, "
+                                                 "all taken in 28 of the short intervals")
+    assert shortfall_cause(plan_week(requirements, shift_config(lengths_hours=[8], max_agents=100)), 100) is None

@@ -21,6 +21,7 @@ from core.readers import read_table
 from shiftcast.report import build_report
 from core.schema import interval_minutes, validate_agents
 from staffing.shifts import build_templates
+from staffing.weekplan import shortfall_cause
 
 Opt = typer.Option
 SHOWN_QUEUES = 20  # queues listed on stderr; all are in run.json
@@ -107,6 +108,9 @@ def command(
         console.print(f"shift plan for the week of {plan.week_start.date()} (the first week of the {text} "
                       f"forecast): {int(plan.shifts['agents'].sum()):,} shifts, {plan.paid_agent_hours:,.0f} paid "
                       f"agent-hours, {plan.status} (gap {plan.gap:.2%})", markup=False)
+        cause = shortfall_cause(plan, settings.shifts.max_agents)
+        if cause is not None:
+            console.print(f"SHORT {plan.shortfall_agent_hours:,.1f} agent-hours: {cause}", markup=False)
     if run.roster is not None:
         facts = run.roster.summary()
         console.print(f"roster: {facts['shifts_assigned']:,} shifts to {facts['agents']} agents, "

@@ -14,7 +14,7 @@ from core.readers import read_table
 from core.schema import interval_minutes, validate_agents, validate_frame_b
 from staffing.roster import assign_roster, weekly_grid
 from staffing.shifts import build_templates
-from staffing.weekplan import plan_week
+from staffing.weekplan import plan_week, shortfall_cause
 
 Opt = typer.Option
 
@@ -64,7 +64,8 @@ def command(
         worst = short.sort_values("shortfall", ascending=False).iloc[0]
         console.print(f"SHORT {plan.shortfall_agent_hours:,.1f} agent-hours in {len(short):,} queue-intervals; worst "
                       f"{worst['interval_start'].isoformat()} {worst['queue']}: {int(worst['planned'])} of "
-                      f"{int(worst['required'])} (see coverage.csv)")
+                      f"{int(worst['required'])} (see coverage.csv); cause: "
+                      f"{shortfall_cause(plan, settings.shifts.max_agents)}", markup=False)
     console.print("service level over the week: " + ", ".join(f"{q} {v:.1%}" for q, v in plan.service_level.items()))
     if roster is not None:
         facts = roster.summary()
