@@ -24,7 +24,7 @@ from forecast.ingest import Columns, ingest
 from forecast.peaks import DAY_LABELS
 from forecast.runner import forecast_queues
 from shiftcast import charts
-from core.config import load_config
+from core.config import config_from_dict, load_config
 from core.errors import InputError
 from core.output import csv_text, excel_bytes
 from shiftcast.pipeline import load_plan, run_plan
@@ -102,7 +102,8 @@ def read_upload(name: str, content: bytes) -> pd.DataFrame:
     """An uploaded CSV, Excel or Parquet file as a table (columns as they are). The bytes
     pass through a temporary folder, removed before returning; errors name the upload."""
     with tempfile.TemporaryDirectory(prefix="shiftcast-upload-") as folder:
-        path = Path(folder) / f"upload{Path(name).suffix.lower()}"
+        suffixes = Path(name.lower()).suffixes
+        path = Path(folder) / ("upload" + "".join(suffixes[-2:] if suffixes[-1:] == [".gz"] else suffixes[-1:]))
         path.write_bytes(content)
         try:
             return read_table(path)
@@ -112,8 +113,10 @@ def read_upload(name: str, content: bytes) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Forecasting the upload (backtesting every model)...", max_entries=4)
 def forecast_upload(table: pd.DataFrame, mapping: tuple, _config, config_key: str) -> dict:
-    """Ingest an uploaded history with the column mapping, then forecast and staff it."""
-    ingested = ingest(table, timezone=_config.site.timezone, columns=Columns(*mapping))
+    """Ingest an uploaded history with the column mapping (re-aggregated to the upload's
+    interval when one is chosen), then forecast and staff it."""
+    ingested = ingest(table, timezone=_config.site.timezone, columns=Columns(*mapping),
+                      interval_minutes=_config.site.interval_minutes, interval_source="the upload's interval")
     result = forecast_queues(ingested.frame, horizon=pd.Timedelta(days=_config.forecast.horizon_days),
                              config=_config)
     minutes = interval_minutes(ingested.frame, _config.site.interval_minutes)
@@ -141,6 +144,24 @@ def forecast_chart(source: str, queue: str, minutes: int, _history, _forecast):
                                   interval_minutes=minutes)
 
 
+UPLOAD_INTERVALS = {"the data's own": None, "15 minutes": 15, "30 minutes": 30, "60 minutes": 60}
+
+
+def upload_site(config):
+    """The upload's own desk: name, time zone, holiday country and interval, asked in the
+    sidebar (defaults: the plan's site, the data's own interval); the plan's other settings."""
+    site = config.site
+    with st.sidebar.expander("Your desk", expanded=True):
+        name = st.text_input("Desk name", "Your desk", key="upload_name")
+        zone = st.text_input("Time zone (IANA, e.g. America/New_York)", site.timezone, key="upload_zone")
+        country = st.text_input("Holidays of (ISO country code, empty for none)", site.country or "",
+                                key="upload_country")
+        interval = st.selectbox("Interval", list(UPLOAD_INTERVALS), key="upload_interval")
+    raw = {**site.model_dump(), "name": name, "timezone": zone.strip(), "country": country.strip().upper() or None,
+           "interval_minutes": UPLOAD_INTERVALS[interval], "opening_hours": {}}
+    return config_from_dict({**config.model_dump(mode="json"), "site": raw}, source="the upload's desk")
+
+
 # ------------------------------------------------------------------------- the data
 
 plan_dir = os.environ.get("SHIFTCAST_PLAN", str(ROOT / "out" / "plan"))
@@ -157,7 +178,7 @@ st.sidebar.caption(_plain(f"{config.site.name} - times in {zone}"))
 for warning in base["warnings"]:
     st.sidebar.warning(_plain(warning))
 upload = st.sidebar.file_uploader("Your history: a contact log or an interval export",
-                                  type=["csv", "xlsx", "parquet"], key="history_upload")
+                                  type=["csv", "gz", "xlsx", "parquet"], key="history_upload")
 data = base
 if upload is not None:
     try:
@@ -169,11 +190,17 @@ if upload is not None:
                 ("aht", "average handle seconds"), ("handle", "handle seconds per contact"),
                 ("abandoned", "abandoned flag"))]
         mapping = tuple(None if p == "(auto)" else p for p in picks)
-        uploaded = forecast_upload(table, mapping, config, config.model_dump_json())
-        data = {**base, **uploaded, "source": f"upload {upload.name}", "shifts": None, "coverage": None,
-                "roster": None, "plan_summary": None, "events": None}
+        desk = upload_site(config)
+        uploaded = forecast_upload(table, mapping, desk, desk.model_dump_json())
+        config, zone = desk, desk.site.timezone
+        data = {**base, **uploaded, "source": f"upload {upload.name}", "config": config, "roster": None,
+                "events": None, "shifts": None, "coverage": None, "plan_summary": None}
         for note in uploaded["notes"]:
             st.sidebar.info(_plain(note))
+        try:
+            data |= replan(uploaded["requirements"], config, f"upload {upload.name} {config.model_dump_json()}")
+        except InputError as error:
+            st.sidebar.warning(_plain(f"No shift plan for {upload.name}: {error}"))
     except InputError as error:
         st.sidebar.error(_plain(f"Cannot use {upload.name}: {error}"))
 

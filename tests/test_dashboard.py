@@ -156,9 +156,29 @@ def test_uploading_a_good_history_forecasts_it(app):
     history = history[history["queue"] == "voice_en"].tail(96 * 21)
     app.file_uploader(key="history_upload").set_value(("my_export.csv", history.to_csv(index=False).encode(), "text/csv")).run()
     assert not app.exception and not app.error
-    assert shown(app.title[0].value) == "Wallet support (sample): voice_en"
+    assert shown(app.title[0].value) == "Your desk: voice_en"
     assert any("From upload my_export.csv" in shown(c.value) for c in app.caption)
     assert number(app, "Peak agents to schedule") > 0
+    assert number(app, "Shifts") > 0  # the upload gets its own shift plan
+
+
+def test_an_upload_has_its_own_desk_and_finer_data_is_re_aggregated(app):
+    """5-minute data in New York, gzipped: the sample's 15-minute Malta site used to refuse it."""
+    import gzip
+
+    from forecast_helpers import iso, make_history
+
+    history = iso(make_history(days=28, minutes=5, queues=("calls",), timezone="America/New_York", peak=4.0))
+    history["interval_start"] = history["interval_start"].str.slice(0, 19)  # naive local times, as exports are
+    app.file_uploader(key="history_upload").set_value(
+        ("calls.csv.gz", gzip.compress(history.to_csv(index=False).encode()), "application/gzip")).run()
+    app.text_input(key="upload_zone").set_value("America/New_York")
+    app.text_input(key="upload_country").set_value("US")
+    app.selectbox(key="upload_interval").set_value("30 minutes").run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert "times in America/New_York" in " ".join(shown(c.value) for c in app.caption)
+    assert "30-minute intervals" in " ".join(shown(c.value) for c in app.caption)
+    assert number(app, "Shifts") > 0
 
 
 def test_uploading_a_bad_file_shows_a_readable_error(app):
