@@ -22,13 +22,25 @@ def _time_axis(frame: pd.DataFrame) -> str:
     return f"interval start ({zone})" if zone is not None else "interval start"
 
 
+def _broken_at_gaps(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (one queue, by time) with a blank row after each interval that a gap follows
+    (closed hours, missing days), so that lines break there instead of joining across."""
+    steps = rows["interval_start"].diff()
+    if steps.dropna().empty:
+        return rows
+    step = steps.mode().iloc[0]
+    after_gap = steps > step
+    blanks = pd.DataFrame({"interval_start": rows["interval_start"].shift()[after_gap] + step})
+    return pd.concat([rows, blanks], ignore_index=True).sort_values("interval_start", kind="stable")
+
+
 def forecast_figure(history: pd.DataFrame, forecast: pd.DataFrame, queue: str, *, interval_minutes: int,
                     history_days: int = 28) -> go.Figure:
     """Recent history and the forecast of one queue with its p10-p90 band (Frame A inputs)."""
     past = history[history["queue"] == queue]
     if len(past):
-        past = past[past["interval_start"] > past["interval_start"].max() - pd.Timedelta(days=history_days)]
-    ahead = forecast[forecast["queue"] == queue]
+        past = _broken_at_gaps(past[past["interval_start"] > past["interval_start"].max() - pd.Timedelta(days=history_days)])
+    ahead = _broken_at_gaps(forecast[forecast["queue"] == queue])
     figure = go.Figure()
     if {"volume_p10", "volume_p90"} <= set(ahead.columns):
         figure.add_trace(go.Scatter(x=ahead["interval_start"], y=ahead["volume_p90"], line=dict(width=0),
@@ -56,7 +68,7 @@ def heatmap_figure(table: pd.DataFrame, *, title: str, value_label: str) -> go.F
 
 def staffing_figure(requirements: pd.DataFrame, queue: str) -> go.Figure:
     """Agents required on contacts and agents to schedule per interval for one queue (Frame B)."""
-    rows = requirements[requirements["queue"] == queue]
+    rows = _broken_at_gaps(requirements[requirements["queue"] == queue])
     figure = go.Figure()
     figure.add_trace(go.Scatter(x=rows["interval_start"], y=rows["agents_scheduled"], name="scheduled (after shrinkage)",
                                 line=dict(shape="hv", color="#ff7f0e")))
