@@ -331,6 +331,16 @@ with forecast_tab:
 # -------------------------------------------------------------------------- staffing
 
 
+def typical_day(rows: pd.DataFrame) -> pd.DataFrame:
+    """One queue's Frame B as weekday x hour: the most agents to schedule in each hour
+    (blank where the desk is closed), rows Mon..Sun, columns 00..23."""
+    stamps = rows["interval_start"]
+    table = rows.assign(weekday=stamps.dt.day_of_week.map(dict(enumerate(DAY_LABELS))),
+                        hour=stamps.dt.strftime("%H")).pivot_table(
+        index="weekday", columns="hour", values="agents_scheduled", aggfunc="max")
+    return table.reindex([d for d in DAY_LABELS if d in table.index])
+
+
 def _delta(now: pd.Series, before: pd.Series, field: str, text, tolerance: float = 0.0) -> str | None:
     """The what-if's change of ``field`` against the plan as ``text(change)``; None (no arrow)
     when this queue's figure did not change."""
@@ -369,6 +379,8 @@ def staffing_view() -> None:
                         _delta(now, before, "agent_hours_scheduled", lambda d: f"{d:+,.0f}", 0.5),
                         delta_color="inverse")
         st.plotly_chart(charts.staffing_figure(_queue_rows(table, queue), _chart_label(queue)), key="chart_staffing")
+        st.markdown("**A typical day: most agents to schedule, by weekday and hour**")
+        st.dataframe(typical_day(table[table["queue"] == queue]), key="typical_day")
         if changed:
             st.download_button("These what-if requirements (CSV)", lambda: csv_text(table),
                                file_name="requirements_what_if.csv", mime="text/csv", key="dl_what_if")
@@ -421,6 +433,9 @@ with roster_tab:
         st.warning("No shift plan yet: run `shiftcast plan` (or `make run`) to plan shifts for this history.")
     else:
         facts = plan["plan_summary"] or {}
+        if facts.get("week_start"):
+            st.caption(_plain(f"Shift plan for the week from {pd.Timestamp(facts['week_start']):%a %d %b %Y}, the "
+                              f"first week of the forecast ({'re-planned for your what-ifs' if plan is not data else 'as planned'})."))
         cells = st.columns(5)
         cells[0].metric("Shifts", f"{int(plan['shifts']['agents'].sum()):,}")
         cells[1].metric("Paid agent-hours", f"{facts.get('paid_agent_hours', 0):,.0f}")

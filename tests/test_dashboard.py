@@ -317,3 +317,10 @@ def test_the_busiest_queue_comes_first_and_deltas_show_only_where_something_chan
 def test_the_shift_timeline_shows_the_selected_queues_shifts_only(app):
     texts = chart_texts(app)
     assert [t for t in texts if t.startswith("chat_en-")] and not [t for t in texts if t.startswith("email-")]
+
+
+def test_the_staffing_tab_has_a_typical_day_and_the_roster_tab_names_its_week(app):
+    grid = next(d.value for d in app.dataframe if list(d.value.columns)[:2] == ["00", "01"])
+    assert list(grid.index) == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] and len(grid.columns) == 24
+    assert grid.to_numpy().max() == number(app, "Peak agents to schedule")
+    assert any("the first week of the forecast (as planned)" in shown(c.value) for c in app.caption)
