@@ -21,7 +21,7 @@ import streamlit as st
 
 from forecast.calendar import holidays_between, read_events
 from forecast.ingest import Columns, ingest
-from forecast.peaks import DAY_LABELS
+from forecast.peaks import DAY_LABELS, heatmap_grid
 from forecast.runner import forecast_queues
 from shiftcast import charts
 from core.config import config_from_dict, load_config
@@ -307,9 +307,7 @@ with forecast_tab:
                "honest). Scored on past weeks the model did not see (rolling origins).")
 
     st.subheader("When the peaks come")
-    heat = data["heatmap"][data["heatmap"]["queue"] == queue].pivot(index="weekday", columns="hour",
-                                                                      values="volume_per_hour")
-    heat = heat.reindex([d for d in DAY_LABELS if d in heat.index])
+    heat = heatmap_grid(data["heatmap"], queue)
     st.plotly_chart(charts.heatmap_figure(heat, title=f"Forecast contacts per hour by weekday: {_chart_label(queue)}",
                                           value_label="contacts / hour"), key="chart_heatmap")
     with st.expander("Heatmap numbers and daily peak windows"):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from core.schema import WEEKDAYS
 
-__all__ = ["DAY_LABELS", "daily_peaks", "weekday_hour_heatmap"]
+__all__ = ["DAY_LABELS", "daily_peaks", "heatmap_grid", "weekday_hour_heatmap"]
 
 DAY_LABELS = tuple(day.title() for day in WEEKDAYS)  # the heatmap's weekday names: Mon ... Sun
 
@@ -53,3 +53,9 @@ def weekday_hour_heatmap(frame: pd.DataFrame) -> pd.DataFrame:
     table = hourly.groupby(["queue", "weekday", "hour"], sort=True)["volume"].mean().reset_index()
     table["weekday"] = [DAY_LABELS[d] for d in table["weekday"]]
     return table.rename(columns={"volume": "volume_per_hour"})
+
+
+def heatmap_grid(heatmap: pd.DataFrame, queue: str) -> pd.DataFrame:
+    """One queue of :func:`weekday_hour_heatmap`'s long table as weekday x hour (rows Mon..Sun)."""
+    table = heatmap[heatmap["queue"] == queue].pivot(index="weekday", columns="hour", values="volume_per_hour")
+    return table.reindex([day for day in DAY_LABELS if day in table.index])

@@ -18,6 +18,7 @@ import html
 import pandas as pd
 import plotly.io as pio
 
+from forecast.peaks import heatmap_grid
 from shiftcast import charts
 from core.schema import interval_minutes
 
@@ -92,10 +93,8 @@ def build_report(run, *, chart_queues: int = 12) -> str:
     for queue in charted:
         figures.append((f"forecast-{queue}", charts.forecast_figure(run.history, run.forecast.forecast, queue,
                                                                     interval_minutes=minutes)))
-        table = heatmap[heatmap["queue"] == queue].pivot(index="weekday", columns="hour", values="volume_per_hour")
-        table = table.reindex([d for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") if d in table.index])
         figures.append((f"heatmap-{queue}", charts.heatmap_figure(
-            table, title=f"Forecast contacts per hour by weekday: {queue}", value_label="contacts / hour")))
+            heatmap_grid(heatmap, queue), title=f"Forecast contacts per hour by weekday: {queue}", value_label="contacts / hour")))
         figures.append((f"staffing-{queue}", charts.staffing_figure(run.requirements, queue)))
         if run.shift_plan is not None and queue in run.shift_plan.service_level:
             figures.append((f"coverage-{queue}", charts.coverage_figure(run.shift_plan.coverage, queue)))

@@ -30,7 +30,7 @@ from core.schema import FRAME_B_COLUMNS, in_frame_order
 from staffing import erlang
 from staffing.deferred import deferred_staffing
 
-__all__ = ["erlang_staffing", "requirements", "queue_kpis"]
+__all__ = ["erlang_staffing", "handle_seconds", "queue_kpis", "requirements"]
 
 
 def erlang_staffing(staffed: np.ndarray, expected: np.ndarray, aht: np.ndarray, interval_seconds: float,
@@ -87,6 +87,14 @@ def _at_least(result: dict[str, np.ndarray], settings: QueueSettings, expected: 
     return result
 
 
+def handle_seconds(rows: pd.DataFrame, settings: QueueSettings) -> np.ndarray:
+    """AHT per row of one queue's Frame A/B (n,): the rows' ``aht_seconds``, the queue's
+    ``aht_seconds`` setting where they have none."""
+    if "aht_seconds" not in rows.columns:
+        return np.full(len(rows), settings.aht_seconds)
+    return rows["aht_seconds"].fillna(settings.aht_seconds).to_numpy(float)
+
+
 def _model_name(settings: QueueSettings) -> str:
     if settings.deferred:
         return "deferred"
@@ -104,10 +112,7 @@ def _one_queue(rows: pd.DataFrame, settings: QueueSettings, source: str, interva
         )
     expected = rows["volume"].to_numpy(float)
     staffed = rows[column].to_numpy(float)
-    if "aht_seconds" in rows.columns:
-        aht = rows["aht_seconds"].fillna(settings.aht_seconds).to_numpy(float)
-    else:
-        aht = np.full(len(rows), settings.aht_seconds)
+    aht = handle_seconds(rows, settings)
     model = _model_name(settings)
     if model == "deferred":
         seconds = (rows["interval_start"] - rows["interval_start"].iloc[0]).dt.total_seconds().to_numpy()

@@ -56,7 +56,7 @@ from core.errors import InputError
 from core.schema import COVERAGE_COLUMNS, SHIFTS_COLUMNS, WEEKDAYS, interval_minutes
 from staffing.deferred import deferred_kpis
 from staffing.milp import MilpModel
-from staffing.requirements import queue_kpis
+from staffing.requirements import handle_seconds, queue_kpis
 from staffing.shifts import DAYS_PER_WEEK, MINUTES_PER_DAY, ShiftTemplates, build_templates
 
 __all__ = ["ShiftPlan", "plan_shifts", "plan_week_start", "service_level_at"]
@@ -237,8 +237,7 @@ def _closed_rows(rows: pd.DataFrame, stamps: pd.Series) -> pd.DataFrame:
 
 def _queue_inputs(rows: pd.DataFrame, settings: QueueSettings, step_seconds: float) -> tuple[np.ndarray, np.ndarray]:
     """(traffic in Erlangs, aht_seconds) per row, filling what the requirements lack from settings."""
-    aht = rows["aht_seconds"].fillna(settings.aht_seconds).to_numpy(float) if "aht_seconds" in rows else \
-        np.full(len(rows), settings.aht_seconds)
+    aht = handle_seconds(rows, settings)
     traffic = rows["volume"].to_numpy(float) * aht / step_seconds
     return traffic, aht
 
