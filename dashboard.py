@@ -297,6 +297,8 @@ with forecast_tab:
     st.subheader("Backtest: how each model did on past weeks")
     table = data["backtest"][data["backtest"]["queue"] == queue].copy()
     table["chosen"] = table["chosen"].map({True: "chosen", False: ""})
+    if "note" in table:
+        table["note"] = table["note"].fillna("")  # read back from CSV, an empty note is NaN
     shown = [c for c in ("chosen", "model", "wmape", "bias", "mase", "peak_wmape", "coverage_p10_p90", "note")
              if c in table]
     st.dataframe(table[shown].sort_values("wmape").round(3), hide_index=True, key="backtest_table")

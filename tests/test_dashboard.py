@@ -324,3 +324,8 @@ def test_the_staffing_tab_has_a_typical_day_and_the_roster_tab_names_its_week(ap
     assert list(grid.index) == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] and len(grid.columns) == 24
     assert grid.to_numpy().max() == number(app, "Peak agents to schedule")
     assert any("the first week of the forecast (as planned)" in shown(c.value) for c in app.caption)
+
+
+def test_the_backtest_table_shows_empty_notes_as_blank(app):
+    backtest = next(d.value for d in app.dataframe if "wmape" in d.value.columns)
+    assert "note" in backtest.columns and backtest["note"].notna().all()
