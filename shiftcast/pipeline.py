@@ -46,7 +46,7 @@ from staffing.roster import Roster, assign_roster, weekly_grid
 from staffing.shiftplan import ShiftPlan, plan_shifts
 from staffing.weekplan import plan_week
 
-__all__ = ["LoadedPlan", "PlanRun", "QueuePlan", "load_plan", "plan_files", "plan_queue", "run_plan"]
+__all__ = ["LoadedPlan", "PlanRun", "QueuePlan", "QueueTask", "forecast_start", "load_plan", "plan_files", "plan_queue", "run_plan"]
 
 SHIFT_PLAN, ROSTER = "shift plan", "roster"  # failure keys beside the queue names
 # imported once by the fork server local workers start from; the models import statsmodels lazily
@@ -93,21 +93,36 @@ class QueuePlan:
     seconds: dict[str, float]
 
 
-def plan_queue(history: pd.DataFrame, config: Config, horizon: pd.Timedelta, events: pd.DataFrame | None,
-               start: pd.Timestamp | None, shifts: bool = True, start_source: str = "--start") -> QueuePlan:
-    """Forecast, staff and (with ``shifts``) plan the shifts of one queue's Frame A
+@dataclass(frozen=True)
+class QueueTask:
+    """What every queue's task shares: settings, horizon, events, the forecast's first day
+    (``start``, named ``start_source`` in errors), whether to plan shifts, and the planned
+    week's first day (``week_start``; None: the forecast's first week)."""
+
+    config: Config
+    horizon: pd.Timedelta
+    events: pd.DataFrame | None
+    start: pd.Timestamp
+    start_source: str
+    shifts: bool
+    week_start: pd.Timestamp | None
+
+
+def plan_queue(history: pd.DataFrame, task: QueueTask) -> QueuePlan:
+    """Forecast, staff and (with ``task.shifts``) plan the shifts of one queue's Frame A
     ``history``: the unit of work a worker runs (module-level, so it pickles). Forecast
     errors raise; a shift plan error is returned in ``shift_error`` (the forecast and
     requirements still count)."""
     began, cpu = time.perf_counter(), time.process_time()
-    result = forecast_queues(history, horizon=horizon, config=config, events=events, start=start,
-                             start_source=start_source)
+    config = task.config
+    result = forecast_queues(history, horizon=task.horizon, config=config, events=task.events, start=task.start,
+                             start_source=task.start_source)
     minutes = interval_minutes(history, config.site.interval_minutes)
     table = requirements(result.forecast, config, interval_seconds=minutes * 60)
     staffed = time.perf_counter()
     plan = error = None
     try:
-        plan = plan_shifts(table, config) if shifts else None
+        plan = plan_shifts(table, config, week_start=task.week_start) if task.shifts else None
     except Exception as problem:  # noqa: BLE001 - the forecast and requirements still count
         error = _message(problem)
     seconds = {"forecast_and_staff": round(staffed - began, 3), "shift_plan": round(time.perf_counter() - staffed, 3),
@@ -198,10 +213,15 @@ def _shift_plan(plans: dict[str, ShiftPlan], table: pd.DataFrame, config: Config
         return None
 
 
+def forecast_start(history: pd.DataFrame) -> pd.Timestamp:
+    """The local date every queue's forecast starts on by default: the day after the latest history of any queue."""
+    return history["interval_start"].max().tz_localize(None).normalize() + pd.Timedelta(days=1)
+
+
 def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, events: pd.DataFrame | None = None,
              agents: pd.DataFrame | None = None, start: pd.Timestamp | None = None, workers: int = 1,
              dask_scheduler: str | None = None, progress: Callable[[str], None] | None = None,
-             shifts: bool = True) -> PlanRun:
+             shifts: bool = True, week_start: pd.Timestamp | None = None) -> PlanRun:
     """Forecast, staff, plan shifts and roster a validated Frame A ``history``.
 
     Queues run in parallel on ``workers`` local processes, or on the Dask scheduler at
@@ -211,13 +231,13 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     sample's shift rules). Every queue's forecast starts on ``start`` (a local date;
     default: the day after the latest history of any queue), so that a queue whose
     export ends earlier (a weekday desk, a late file) plans the same week as the others.
-    Raises InputError when every queue fails; otherwise failures are in
+    ``week_start``: the first day of the week to plan shifts for, inside the horizon
+    (default: the forecast's first week). Raises InputError when every queue fails; otherwise failures are in
     ``PlanRun.failures``.
     """
     start_source = "--start"
-    if start is None:  # one start for every queue (the day after the latest history), so their plans share a week
-        start = history["interval_start"].max().tz_localize(None).normalize() + pd.Timedelta(days=1)
-        start_source = "the plan's start (the day after the latest history of any queue)"
+    if start is None:  # one start for every queue, so their plans share a week
+        start, start_source = forecast_start(history), "the plan's start (the day after the latest history of any queue)"
     parts = dict(tuple(history.groupby("queue", sort=True)))
     queues = sorted(parts)
     results: dict[str, QueuePlan] = {}
@@ -225,11 +245,11 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     seconds: dict[str, float] = {}
     began = time.perf_counter()
     with _executor(workers, dask_scheduler, len(queues)) as pool:
-        arguments = {queue: (parts[queue], config, horizon, events, start, shifts, start_source) for queue in queues}
+        task = QueueTask(config, horizon, events, start, start_source, shifts, week_start)
         if pool is None:
-            outcomes = ((queue, _run(plan_queue, *arguments[queue])) for queue in queues)
+            outcomes = ((queue, _run(plan_queue, parts[queue], task)) for queue in queues)
         else:
-            futures = {pool.submit(plan_queue, *arguments[queue]): queue for queue in queues}
+            futures = {pool.submit(plan_queue, parts[queue], task): queue for queue in queues}
             outcomes = ((futures[future], _run(future.result)) for future in as_completed(futures))
         for queue, (value, error) in outcomes:
             if error is None:

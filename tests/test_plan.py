@@ -527,3 +527,16 @@ def test_plan_takes_forecasts_start_and_folds(solo, tmp_path, capsys):
     assert set(pd.read_csv(out / "backtest.csv")["folds"]) == {3}
     code, err = _main(capsys, *_args(solo, tmp_path / "bad", "--start", "next tuesday", agents=False))
     assert code == 2 and "--start must be a date like 2026-03-02; got 'next tuesday'" in err
+
+
+def test_any_week_of_the_horizon_can_be_planned(solo, tmp_path, capsys):
+    out = tmp_path / "run"
+    code, err = _main(capsys, *_args(solo, out, "--workers", "1", "--horizon", "14D", "--week-start", "2026-04-13",
+                                     agents=False))
+    assert code == 0, err
+    record = json.loads((out / "run.json").read_text())
+    assert record["shift_plan"]["week_start"].startswith("2026-04-13T00:00:00")  # the horizon's second week
+    assert "shift plan for the week of 2026-04-13 (of the 14D forecast from 2026-04-06)" in err
+    code, err = _main(capsys, *_args(solo, tmp_path / "late", "--horizon", "14D", "--week-start", "2026-04-14",
+                                     agents=False))
+    assert code == 2 and "--week-start must be a date from 2026-04-06 to 2026-04-13" in err

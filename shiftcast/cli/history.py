@@ -44,14 +44,14 @@ StartOpt = Annotated[Optional[str], Opt("--start", help="First local date to for
                                                        "the history).")]
 
 
-def start_date(text: str | None) -> pd.Timestamp | None:
-    """The local date ``--start`` names, or None."""
+def start_date(text: str | None, *, option: str = "--start") -> pd.Timestamp | None:
+    """The local date ``option`` (``--start``, ``--week-start``) names, or None."""
     if text is None:
         return None
     try:
         return pd.Timestamp(text)
     except ValueError:
-        raise InputError(f"--start must be a date like 2026-03-02; got {text!r}") from None
+        raise InputError(f"{option} must be a date like 2026-03-02; got {text!r}") from None
 
 
 @dataclass(frozen=True)

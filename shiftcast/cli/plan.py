@@ -16,7 +16,7 @@ from shiftcast.cli import history as opts
 from shiftcast.cli.options import duration_seconds
 from core.errors import InputError
 from core.output import check_out_folder, write_folder
-from shiftcast.pipeline import default_workers, plan_files, run_plan, run_record
+from shiftcast.pipeline import default_workers, forecast_start, plan_files, run_plan, run_record
 from core.readers import read_table
 from shiftcast.report import build_report
 from core.schema import interval_minutes, validate_agents
@@ -42,6 +42,9 @@ def command(
     no_shifts: Annotated[bool, Opt("--no-shifts", help="Forecast and staff only: no shift plan and no "
                                                       "roster (about half the time).")] = False,
     start: opts.StartOpt = None,
+    week_start: Annotated[Optional[str], Opt(help="First day of the week to plan shifts for, inside the "
+                                                  "horizon, e.g. 2026-11-30 (default: the forecast's "
+                                                  "first week).")] = None,
     folds: opts.FoldsOpt = None,
     interval: opts.IntervalOpt = None,
     query: opts.QueryOpt = None,
@@ -64,6 +67,7 @@ def command(
         raise InputError(f"--workers must be >= 1; got {workers}")
     check_out_folder(out, inputs=(history, config, agents, events))
     first_day = opts.start_date(start)
+    week_day = opts.start_date(week_start, option="--week-start")
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=folds,
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col))
@@ -72,6 +76,12 @@ def command(
     delta = pd.Timedelta(seconds=duration_seconds(text, option="--horizon"))
     if delta < pd.Timedelta(days=7):
         raise InputError(f"--horizon must be at least 7D: the shift plan covers a week; got {text!r}")
+    if week_day is not None:
+        first = first_day if first_day is not None else forecast_start(loaded.history)
+        last = first + delta - pd.Timedelta(days=7)
+        if no_shifts or not first <= week_day <= last:
+            raise InputError(f"--week-start must be a date from {first.date()} to {last.date()} (a whole week inside "
+                             f"the {text} forecast from {first.date()}), with the shift plan on; got {week_start!r}")
     if no_shifts and agents is not None:
         raise InputError("--agents needs the shift plan; drop --no-shifts or --agents")
     if not no_shifts:  # shift rules that cannot fit the interval are bad input, found before any work
@@ -84,7 +94,7 @@ def command(
     with opts.progress_bar(console) as bar:
         task = bar.add_task("forecast and staff" if no_shifts else "forecast, staff and plan shifts", total=queues)
         run = run_plan(loaded.history, settings, horizon=delta, events=loaded.events, agents=team,
-                       start=first_day,
+                       start=first_day, week_start=week_day,
                        workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
                        progress=lambda queue: bar.update(task, advance=1, description=queue))
     stage = time.perf_counter()
@@ -105,8 +115,8 @@ def command(
         console.print(f"... and {len(done) - SHOWN_QUEUES} more queues (run.json)", markup=False)
     if run.shift_plan is not None:
         plan = run.shift_plan
-        console.print(f"shift plan for the week of {plan.week_start.date()} (the first week of the {text} "
-                      f"forecast): {int(plan.shifts['agents'].sum()):,} shifts, {plan.paid_agent_hours:,.0f} paid "
+        console.print(f"shift plan for the week of {plan.week_start.date()} (of the {text} "
+                      f"forecast from {run.forecast.forecast['interval_start'].min().date()}): {int(plan.shifts['agents'].sum()):,} shifts, {plan.paid_agent_hours:,.0f} paid "
                       f"agent-hours, {plan.status} (gap {plan.gap:.2%})", markup=False)
         cause = shortfall_cause(plan, settings.shifts.max_agents)
         if cause is not None:
