@@ -178,6 +178,9 @@ class ShiftRules(_Section):
     night_premium: float = Field(0.25, ge=0)  # extra cost share for hours inside night_hours
     night_hours: tuple[str, str] = ("22:00", "06:00")  # start and end of the night (wraps midnight)
     max_agents: int = Field(200, gt=0)  # most agents on duty at once, all queues, breaks included
+    # true: a queue's shifts work only while it is open (no shift starts before opening or runs
+    # past closing); intervals a shift cannot then reach are reported as short
+    within_open_hours: bool = False
     # "requirement": cover every interval's agents_scheduled; "daily_service_level" /
     # "weekly_service_level": meet each queue's service-level target on average over each
     # day / the week, weighted by volume (cheaper; single intervals may fall below target)

@@ -214,6 +214,7 @@ def _week_rows(requirements: pd.DataFrame, start: pd.Timestamp, step_minutes: in
             )
         parts.append(_closed_rows(rows, missing))
     week = pd.concat(parts, ignore_index=True).sort_values(["queue", "interval_start"], kind="stable")
+    week["closed"] = week["closed"].eq(True) if "closed" in week else False
     wall = week["interval_start"].dt.tz_localize(None) - start.tz_localize(None)
     week["slot"] = (wall // pd.Timedelta(minutes=step_minutes)).astype(np.int64)
     return week.reset_index(drop=True)
@@ -221,9 +222,9 @@ def _week_rows(requirements: pd.DataFrame, start: pd.Timestamp, step_minutes: in
 
 def _closed_rows(rows: pd.DataFrame, stamps: pd.Series) -> pd.DataFrame:
     """Frame B rows for closed intervals of one queue: no contacts, no agents, nothing to miss."""
-    closed = pd.DataFrame({"interval_start": stamps.to_numpy()})
+    closed = pd.DataFrame({"interval_start": stamps.to_numpy(), "closed": True})
     for column in rows.columns:
-        if column == "interval_start":
+        if column in ("interval_start", "closed"):
             continue
         if pd.api.types.is_numeric_dtype(rows[column]):
             closed[column] = 1.0 if column == "service_level" else (np.nan if column == "aht_seconds" else 0)
@@ -348,14 +349,20 @@ class _Queue:
 
 
 def _add_queue(model: MilpModel, queue: _Queue, working, templates: ShiftTemplates, plan_to: str,
-               shortfall_cost: float, step_seconds: float) -> None:
-    """The queue's shift columns and its coverage (or service-level) rows."""
+               shortfall_cost: float, step_seconds: float, within_open_hours: bool) -> None:
+    """The queue's shift columns and its coverage (or service-level) rows; with
+    ``within_open_hours``, shifts that would work a closed interval of the queue are not allowed."""
     slots = templates.slots_per_week
     rows = queue.rows
     slot = rows["slot"].to_numpy()
     required = np.zeros(slots)
     np.maximum.at(required, slot, rows["agents_scheduled"].to_numpy(float))
-    x = model.add_variables(len(templates), cost=templates.cost, upper=np.inf, integer=True)
+    upper = np.full(len(templates), np.inf)
+    if within_open_hours:
+        closed = np.zeros(slots)
+        closed[slot[rows["closed"].to_numpy(bool)]] = 1.0
+        upper[working.T @ closed > 0] = 0.0
+    x = model.add_variables(len(templates), cost=templates.cost, upper=upper, integer=True)
     queue.starts = x
     t_index, j_index = working.nonzero()
     per_interval = plan_to == "requirement" or queue.settings.deferred
@@ -404,7 +411,8 @@ def _solve(queues: list[_Queue], templates: ShiftTemplates, working, on_duty, co
     model = MilpModel()
     shortfall_cost = SHORTFALL_COST_FACTOR * templates.cost.max()
     for queue in queues:
-        _add_queue(model, queue, working, templates, rules.plan_to, shortfall_cost, step_seconds)
+        _add_queue(model, queue, working, templates, rules.plan_to, shortfall_cost, step_seconds,
+                   rules.within_open_hours)
     total_required = np.zeros(templates.slots_per_week)
     for queue in queues:
         np.add.at(total_required, queue.rows["slot"].to_numpy(), queue.rows["agents_scheduled"].to_numpy(float))

@@ -244,3 +244,18 @@ def test_a_queue_with_nothing_to_cover_gets_no_shifts():
     nothing = plan_shifts(frame_b({"closed": daily({})}), config(lengths_hours=[4]))
     assert nothing.shifts.empty and list(nothing.shifts.columns) == list(plan.shifts.columns)
     assert nothing.cost == 0 and nothing.paid_agent_hours == 0
+
+
+
+def test_shifts_can_be_kept_within_open_hours():
+    """Open 07:00-12:00; with a fixed cost per shift one 8-hour shift beats two 4-hour ones,
+    but it would run while the desk is closed."""
+    frame = _open_rows(frame_b({"a": daily({(7, 12): 1})}), hours=(7, 12))
+    loose = plan_shifts(frame, config(lengths_hours=[4, 8], cost_per_shift=2.0))
+    strict = plan_shifts(frame, config(lengths_hours=[4, 8], cost_per_shift=2.0, within_open_hours=True))
+
+    def outside(plan):
+        return (plan.shifts["start"].dt.hour < 7) | (plan.shifts["end"].dt.hour + plan.shifts["end"].dt.minute / 60 > 12)
+
+    assert outside(loose).any() and loose.cost == pytest.approx(7 * 10)
+    assert not outside(strict).any() and strict.shortfall_agent_hours == 0 and strict.cost == pytest.approx(7 * 12)
