@@ -71,7 +71,8 @@ def plan_week(requirements: pd.DataFrame, config: Config, *, week_start: object 
 def shortfall_cause(plan: ShiftPlan, max_agents: int) -> str | None:
     """Why ``plan`` leaves intervals short, in words; None when nothing is short. The seat cap
     binds where every seat is taken (agents on duty, breaks included, at ``max_agents``);
-    otherwise the solver stopped at its time limit before covering them."""
+    otherwise, in a proven-optimal plan, no allowed shift reaches those intervals, and in
+    any other the solver stopped at its time limit before covering them."""
     coverage = plan.coverage
     short = coverage["shortfall"] > 0
     if not short.any():
@@ -82,5 +83,8 @@ def shortfall_cause(plan: ShiftPlan, max_agents: int) -> str | None:
         return (f"the seat cap binds: shifts.max_agents = {max_agents} agents on duty at once, all taken in "
                 f"{coverage.loc[capped, 'interval_start'].nunique():,} of the short intervals; raise it if the "
                 f"desk has more seats")
+    if plan.status == "optimal":
+        return ("no allowed shift reaches them: check the shift rules (lengths, start window, "
+                "within_open_hours)")
     return (f"the solver stopped at shifts.time_limit_seconds before covering them ({plan.status}, within "
             f"{plan.gap:.1%} of the best possible); allow it more time")

@@ -15,6 +15,7 @@ from core.errors import InputError
 from staffing import erlang
 from staffing.shiftplan import plan_shifts
 from staffing.shifts import build_templates, night_minutes
+from staffing.weekplan import shortfall_cause
 
 
 def assert_coverage_consistent(plan, minutes=60):
@@ -259,3 +260,11 @@ def test_shifts_can_be_kept_within_open_hours():
 
     assert outside(loose).any() and loose.cost == pytest.approx(7 * 10)
     assert not outside(strict).any() and strict.shortfall_agent_hours == 0 and strict.cost == pytest.approx(7 * 12)
+
+
+
+def test_intervals_no_shift_may_reach_within_open_hours_are_short_and_say_why():
+    frame = _open_rows(frame_b({"a": daily({(7, 10): 1})}), hours=(7, 10))  # open 3 hours, only 4-hour shifts
+    plan = plan_shifts(frame, config(lengths_hours=[4], within_open_hours=True))
+    assert plan.shortfall_agent_hours == 7 * 3 and plan.shifts["agents"].sum() == 0
+    assert shortfall_cause(plan, 200).startswith("no allowed shift reaches them")
