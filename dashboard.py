@@ -120,7 +120,8 @@ def forecast_upload(table: pd.DataFrame, mapping: tuple, _config, config_key: st
     result = forecast_queues(ingested.frame, horizon=pd.Timedelta(days=_config.forecast.horizon_days),
                              config=_config)
     minutes = interval_minutes(ingested.frame, _config.site.interval_minutes)
-    return dict(history=ingested.frame, notes=ingested.notes, forecast=result.forecast, backtest=result.backtest,
+    return dict(history=ingested.frame, notes=ingested.notes, patience=ingested.patience_seconds,
+                forecast=result.forecast, backtest=result.backtest,
                 heatmap=result.heatmap, peaks=result.peaks,
                 requirements=staff_forecast(result.forecast, _config, interval_seconds=minutes * 60))
 
@@ -224,6 +225,11 @@ WHAT_IF_FIELDS = {
 saved = st.session_state.setdefault("what_if_values", {})  # queue -> {field: widget value}
 
 
+def _set_state(key: str, value: object) -> None:
+    """A button's callback: set a widget's value before the rerun draws it."""
+    st.session_state[key] = value
+
+
 def what_if_controls(name: str, settings) -> None:
     """Draw one queue's what-if widgets (keyed "whatif:FIELD:QUEUE") and save their values."""
     values = saved.setdefault(name, {})
@@ -243,6 +249,10 @@ def what_if_controls(name: str, settings) -> None:
         control("answer", st.number_input, "Answer within (s)", int(settings.answer_seconds), 0, 3600, 5)
         control("patience", st.number_input, "Mean patience (s; 0 = nobody abandons)",
                 int(settings.patience_seconds or 0), 0, 3600, 10)
+        seen = data.get("patience", {}).get(name)
+        if seen is not None:  # a contact log's waits and abandoned flags show the callers' patience
+            st.button(f"Use the data's patience: {seen:.0f} s", key=f"use_patience:{name}", on_click=_set_state,
+                      args=(f"whatif:patience:{name}", min(3600, int(round(seen)))))
         if settings.channel == "chat":
             control("concurrency", st.number_input, "Chats per agent", settings.concurrency, 1, 6, 1)
     control("shrinkage", st.slider, "Shrinkage %", round(settings.shrinkage * 100), 0, 60, 1)
@@ -298,7 +308,7 @@ with forecast_tab:
     table = data["backtest"][data["backtest"]["queue"] == queue].copy()
     table["chosen"] = table["chosen"].map({True: "chosen", False: ""})
     if "note" in table:
-        table["note"] = table["note"].fillna("")  # read back from CSV, an empty note is NaN
+        table["note"] = table["note"].astype(object).fillna("")  # read back from CSV, an empty note is NaN
     shown = [c for c in ("chosen", "model", "wmape", "bias", "mase", "peak_wmape", "coverage_p10_p90", "note")
              if c in table]
     st.dataframe(table[shown].sort_values("wmape").round(3), hide_index=True, key="backtest_table")

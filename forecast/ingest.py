@@ -35,7 +35,7 @@ with a query.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +47,8 @@ from core.readers import read_table
 from core.schema import (DEFAULT_QUEUE, MAX_AHT_SECONDS, interval_minutes, parse_timestamps,
                               validate_frame_a)
 
-__all__ = ["Columns", "Ingested", "COLUMN_CANDIDATES", "SQLITE_SUFFIXES", "ingest", "read_source", "read_sql",
-           "reaggregate"]
+__all__ = ["Columns", "Ingested", "COLUMN_CANDIDATES", "SQLITE_SUFFIXES", "ingest", "patience_seconds", "read_source",
+           "read_sql", "reaggregate"]
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 DEFAULT_CONTACT_MINUTES = 15
@@ -65,7 +65,9 @@ COLUMN_CANDIDATES = {
     "handle": ("handle_seconds", "handle_time", "handle_time_seconds", "service_seconds", "ser_time",
                "talk_seconds", "duration_seconds"),
     "abandoned": ("abandoned", "is_abandoned", "abandon"),
+    "wait": ("wait_seconds", "wait", "queue_seconds", "wait_time", "waiting_seconds"),
 }
+MIN_ABANDONED_FOR_PATIENCE = 20  # fewer abandoned contacts give no patience estimate
 
 
 @dataclass(frozen=True)
@@ -78,15 +80,30 @@ class Columns:
     aht: str | None = None
     handle: str | None = None
     abandoned: str | None = None
+    wait: str | None = None
 
 
 @dataclass(frozen=True)
 class Ingested:
-    """A validated Frame A, the input shape (``"intervals"`` or ``"contacts"``) and notes for the user."""
+    """A validated Frame A, the input shape (``"intervals"`` or ``"contacts"``), notes for the
+    user, and per queue the mean patience in seconds that a contact log's waits and abandoned
+    flags show (:func:`patience_seconds`; empty for an interval export)."""
 
     frame: pd.DataFrame
     shape: str
     notes: tuple[str, ...]
+    patience_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def patience_seconds(queue: pd.Series, wait_seconds: pd.Series, abandoned: pd.Series) -> dict[str, float]:
+    """Mean patience per queue, in seconds, assuming exponential patience: the maximum-likelihood
+    estimate with answered contacts' waits as censored observations, total wait / abandoned
+    contacts (Brown et al. 2005, JASA, on the Anonymous Bank data; Mandelbaum & Zeltyn).
+    Queues with fewer than ``MIN_ABANDONED_FOR_PATIENCE`` abandoned contacts get none."""
+    table = pd.DataFrame({"queue": queue, "wait": wait_seconds, "abandoned": abandoned}).dropna()
+    sums = table.groupby("queue")[["wait", "abandoned"]].sum()
+    enough = sums[sums["abandoned"] >= MIN_ABANDONED_FOR_PATIENCE]
+    return {str(name): float(row.wait / row.abandoned) for name, row in enough.iterrows()}
 
 
 def read_sql(url: str, query: str) -> pd.DataFrame:
@@ -247,7 +264,7 @@ def _repeated_contacts(table: pd.DataFrame, names: dict[str, str | None]) -> tup
 
 
 def _contacts_table(table: pd.DataFrame, names: dict[str, str | None], timezone: str, minutes: int,
-                    closed: str, source: str) -> tuple[pd.DataFrame, list[str]]:
+                    closed: str, source: str) -> tuple[pd.DataFrame, list[str], dict[str, float]]:
     table, repeat_notes = _repeated_contacts(table, names)
     queue = (table[names["queue"]] if names["queue"] else pd.Series(DEFAULT_QUEUE, index=table.index))
     queue = queue.astype("string").fillna(DEFAULT_QUEUE).astype(str).reset_index(drop=True)
@@ -270,6 +287,17 @@ def _contacts_table(table: pd.DataFrame, names: dict[str, str | None], timezone:
             raise InputError(f"{names['abandoned']} must be true/false or 1/0; got "
                              f"{format_values(flag[unknown].tolist(), int(unknown.sum()))}; fix those rows")
         contacts["abandoned"] = text.isin(truthy).astype(int)
+    patience = {}
+    if names["wait"] and names["abandoned"]:
+        wait = pd.to_numeric(table[names["wait"]].reset_index(drop=True), errors="coerce")
+        check_range(names["wait"], wait[wait.notna()], low=0, high=MAX_AHT_SECONDS,
+                    labels=[str(t) for t in arrival[wait.notna()]],
+                    fix="waits are seconds in the queue, up to a day; fix or drop the row")
+        patience = patience_seconds(queue, wait, contacts["abandoned"])
+        if patience:
+            notes.append("patience in the data (total wait / abandoned contacts): " + ", ".join(
+                f"{name} {seconds:.0f} s" for name, seconds in patience.items())
+                + "; set [queues.NAME] patience_seconds to staff with Erlang A")
     grouped = contacts.groupby(["queue", "interval_start"], sort=True)
     counted = grouped.size().rename("volume").reset_index()
     if names["handle"]:
@@ -307,7 +335,7 @@ def _contacts_table(table: pd.DataFrame, names: dict[str, str | None], timezone:
             if unknown.any():
                 notes.append(f"{int(unknown.sum())} interval(s) had contacts but none with a handle time: "
                              f"given the queue's median AHT (all queues' for a queue with none)")
-    return frame, notes
+    return frame, notes, patience
 
 
 def ingest(table: pd.DataFrame, *, timezone: str, interval_minutes: int | None = None,
@@ -337,12 +365,13 @@ def ingest(table: pd.DataFrame, *, timezone: str, interval_minutes: int | None =
             raise InputError(f"{source} has no volume column; found {', '.join(map(str, table.columns))}. "
                              f"Name it volume or pass --volume-col (or --shape contacts for a contact log)")
         frame, notes = _intervals_table(table, names, timezone, source)
+        patience = {}
     else:
         minutes = interval_minutes or DEFAULT_CONTACT_MINUTES
-        frame, notes = _contacts_table(table, names, timezone, minutes, closed, source)
+        frame, notes, patience = _contacts_table(table, names, timezone, minutes, closed, source)
     used = ", ".join(f"{role}={name}" for role, name in names.items() if name)
     notes.insert(0, f"{source}: read as {'an interval export' if shape == 'intervals' else 'a contact log'} ({used})")
     frame = validate_frame_a(frame, timezone, source=source)
     if interval_minutes is not None:
         frame = reaggregate(frame, interval_minutes, source=source, interval_source=interval_source)
-    return Ingested(frame, shape, tuple(notes))
+    return Ingested(frame, shape, tuple(notes), patience)

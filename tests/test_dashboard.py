@@ -329,3 +329,17 @@ def test_the_staffing_tab_has_a_typical_day_and_the_roster_tab_names_its_week(ap
 def test_the_backtest_table_shows_empty_notes_as_blank(app):
     backtest = next(d.value for d in app.dataframe if "wmape" in d.value.columns)
     assert "note" in backtest.columns and backtest["note"].notna().all()
+
+
+
+def test_an_uploaded_contact_log_offers_its_callers_patience(app):
+    rows = ([("voice_en", 60.0, True)] * 30 + [("voice_en", 30.0, False)] * 970)  # 30,900 s / 30 abandoned
+    log = pd.DataFrame(rows, columns=["queue", "wait_seconds", "abandoned"])
+    log.insert(0, "arrival", pd.date_range("2026-10-01 08:00", periods=len(log), freq="29min").astype(str))
+    app.file_uploader(key="history_upload").set_value(("log.csv", log.to_csv(index=False).encode(), "text/csv")).run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    button = app.button(key="use_patience:voice_en")
+    assert button.label == "Use the data's patience: 1030 s"
+    button.click().run()
+    assert app.number_input(key="whatif:patience:voice_en").value == 1030
+    assert metric(app, "Abandoned") != "-"

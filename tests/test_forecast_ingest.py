@@ -249,3 +249,22 @@ def test_the_anonymous_bank_call_log_matches_its_published_6_minute_counts():
     assert weighted == pytest.approx(served.loc[served["queue"] == "PS", "handle_seconds"].mean(), rel=0.05)
     assert set(calls["queue"]) >= {"PS", "PE", "IN", "NE", "NW", "TT"}
     assert np.isclose(calls["abandoned"].sum(), raw["abandoned"].sum())
+
+
+def test_a_contact_log_with_waits_and_abandoned_flags_gives_each_queues_patience():
+    """Exponential patience, answered waits censored: total wait / abandoned (Brown et al. 2005)."""
+    rows = ([("a", 60.0, True)] * 30 + [("a", 30.0, False)] * 70  # 3,900 s of waiting, 30 abandoned: 130 s
+            + [("b", 50.0, True)] * 5 + [("b", 10.0, False)] * 50)  # 5 abandoned: too few to say
+    log = pd.DataFrame(rows, columns=["queue", "wait_seconds", "abandoned"])
+    log.insert(0, "arrival", pd.date_range("2026-03-02 09:00", periods=len(log), freq="37s").astype(str))
+    ingested = ingest(log, timezone="Europe/Malta")
+    assert ingested.patience_seconds == {"a": pytest.approx(130.0)}
+    assert any(note.startswith("patience in the data (total wait / abandoned contacts): a 130 s") for note in ingested.notes)
+
+
+@pytest.mark.realdata
+def test_the_anonymous_bank_log_shows_its_callers_patience(real_data):
+    log = pd.read_csv(real_data / "anonymous_bank_1999_calls" / "anonymous_bank_1999_jan_feb_oct_calls.csv.gz")
+    patience = ingest(log, timezone="Asia/Jerusalem", interval_minutes=30).patience_seconds
+    assert {"PS", "NE", "NW", "TT"} <= set(patience)
+    assert all(30 < seconds < 3_600 for seconds in patience.values()), patience
