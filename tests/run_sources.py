@@ -84,3 +84,39 @@ def plan_from(case: str, sources: Path, folder: Path) -> Path:
     assert stop.value.code == 0
     shutil.rmtree(inputs)
     return out
+
+
+ANONYMOUS_BANK_LOG = ("anonymous_bank_1999_calls", "anonymous_bank_1999_jan_feb_oct_calls.csv.gz")
+ANONYMOUS_BANK_CONFIG = """
+[site]
+name = "Anonymous Bank"
+timezone = "Asia/Jerusalem"
+country = "IL"
+interval_minutes = 30
+
+[forecast]
+horizon_days = 7
+folds = 2
+
+[shifts]
+lengths_hours = [8]
+time_limit_seconds = 20
+
+[roster]
+time_limit_seconds = 10
+"""
+
+
+def plan_real(history: Path, config_text: str, folder: Path, *options: str) -> Path:
+    """``shiftcast plan`` of a real history into ``folder/plan`` on one worker, its config
+    written to ``folder/inputs`` and deleted after (the folder must stand alone)."""
+    config = folder / "inputs" / "shiftcast.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(config_text)
+    plan = folder / "plan"
+    with pytest.raises(SystemExit) as stop:
+        main(["plan", "--history", str(history), "--config", str(config), "--workers", "1", "--out", str(plan),
+              *options])
+    assert stop.value.code == 0
+    config.unlink()
+    return plan

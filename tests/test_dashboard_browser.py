@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from shiftcast.cli import main
 from shiftcast.pipeline import load_plan
 from tests.conftest import CHROMIUM_ARGS, ROOT, chromium_or_skip
-from tests.run_sources import CASES, INTERVAL_MINUTES, plan_from, write_sources
+from tests.run_sources import (ANONYMOUS_BANK_CONFIG, ANONYMOUS_BANK_LOG, CASES, INTERVAL_MINUTES, plan_from, plan_real,
+                               write_sources)
 
 pytestmark = pytest.mark.browser
 
@@ -199,35 +199,10 @@ def test_a_plan_from_any_source_renders_every_tab_in_chromium(sources, tmp_path,
     open_alone(plan, screens)
 
 
-ANONYMOUS_BANK = """
-[site]
-name = "Anonymous Bank"
-timezone = "Asia/Jerusalem"
-country = "IL"
-interval_minutes = 30
-
-[forecast]
-horizon_days = 7
-folds = 2
-
-[shifts]
-lengths_hours = [8]
-time_limit_seconds = 20
-"""
-
-
 @pytest.mark.realdata
 def test_a_plan_of_the_anonymous_bank_call_log_renders_every_tab_in_chromium(real_data, tmp_path):
     chromium_or_skip()  # before planning
-    log = real_data / "anonymous_bank_1999_calls" / "anonymous_bank_1999_jan_feb_oct_calls.csv.gz"
-    config = tmp_path / "inputs" / "anonymous_bank.toml"
-    config.parent.mkdir()
-    config.write_text(ANONYMOUS_BANK)
-    plan = tmp_path / "plan"
-    with pytest.raises(SystemExit) as stop:
-        main(["plan", "--history", str(log), "--config", str(config), "--workers", "1", "--out", str(plan)])
-    assert stop.value.code == 0
-    config.unlink()  # the folder must stand alone
+    plan = plan_real(real_data.joinpath(*ANONYMOUS_BANK_LOG), ANONYMOUS_BANK_CONFIG, tmp_path)
     screens = tmp_path / "screens"
     screens.mkdir()
     open_alone(plan, screens)

@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from shiftcast.cli import main
+from tests.run_sources import ANONYMOUS_BANK_CONFIG, ANONYMOUS_BANK_LOG, plan_real
 
 CONFIG = """
 [site]
@@ -26,13 +26,7 @@ max_agents = 2000
 
 @pytest.mark.realdata
 def test_a_weekday_desk_gets_a_shift_plan_for_its_open_hours(real_data, tmp_path):
-    config = tmp_path / "fpp3.toml"
-    config.write_text(CONFIG)
-    out = tmp_path / "plan"
-    with pytest.raises(SystemExit) as stop:
-        main(["plan", "--history", str(real_data / "fpp3_bank_calls" / "bank_calls_5min.csv.gz"), "--config",
-              str(config), "--interval", "30min", "--workers", "1", "--out", str(out)])
-    assert stop.value.code == 0
+    out = plan_real(real_data / "fpp3_bank_calls" / "bank_calls_5min.csv.gz", CONFIG, tmp_path, "--interval", "30min")
     record = json.loads((out / "run.json").read_text())
     assert record["failures"] == {} and record["missing"] == {}
     assert record["shift_plan"]["week_start"].startswith("2003-10-27T00:00:00")  # Monday, the forecast's first day
@@ -44,41 +38,15 @@ def test_a_weekday_desk_gets_a_shift_plan_for_its_open_hours(real_data, tmp_path
     assert (coverage.loc[closed, "required"] == 0).all() and (coverage.loc[~closed, "required"] > 0).all()
 
 
-AB_CONFIG = """
-[site]
-name = "Anonymous Bank"
-timezone = "Asia/Jerusalem"
-country = "IL"
-interval_minutes = 30
-
-[forecast]
-horizon_days = 7
-folds = 2
-
-[shifts]
-lengths_hours = [8]
-time_limit_seconds = 20
-
-[roster]
-time_limit_seconds = 10
-"""
-
-
 @pytest.mark.realdata
 def test_the_anonymous_bank_call_log_gets_a_plan_and_a_roster_with_israeli_holidays(real_data, tmp_path):
     """Every queue failed with country IL before (SARIMAX's Schur error), exit 2, no plan."""
-    config = tmp_path / "ab.toml"
-    config.write_text(AB_CONFIG)
     queues = "AA;IN;NE;NW;PE;PS;TT"
     team = "agent,contract_hours_per_week,min_shifts,max_shifts,skills,languages,unavailable_days\n" + "".join(
         f"Agent {i},40,4,5,{queues},,\n" for i in range(80))
     (tmp_path / "agents.csv").write_text(team)
-    out = tmp_path / "plan"
-    with pytest.raises(SystemExit) as stop:
-        main(["plan", "--history", str(real_data / "anonymous_bank_1999_calls" /
-                                       "anonymous_bank_1999_jan_feb_oct_calls.csv.gz"),
-              "--config", str(config), "--agents", str(tmp_path / "agents.csv"), "--workers", "1", "--out", str(out)])
-    assert stop.value.code == 0
+    out = plan_real(real_data.joinpath(*ANONYMOUS_BANK_LOG), ANONYMOUS_BANK_CONFIG, tmp_path,
+                    "--agents", str(tmp_path / "agents.csv"))
     record = json.loads((out / "run.json").read_text())
     assert record["failures"] == {} and record["missing"] == {}
     assert record["shift_plan"]["shortfall_agent_hours"] == 0
