@@ -327,6 +327,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _killed_here(match: re.Match) -> bool:
+    """True if a staging name's run (its ``host`` and ``pid`` groups) was of this host and has died."""
+    return match["host"] == socket.gethostname() and not _alive(int(match["pid"]))
+
+
 def _remove_stale(out_dir: Path) -> None:
     """Tidy up after runs of this host that died while writing ``out_dir`` (a live run's
     folders are left alone): a run killed between the two renames of the fallback left the
@@ -335,7 +340,7 @@ def _remove_stale(out_dir: Path) -> None:
     pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.(?P<kind>tmp|old)-(?P<host>.+)-(?P<pid>\d+)-[0-9a-f]{{8}}")
     for path in sorted(out_dir.parent.glob(f".{glob.escape(out_dir.name)}.*-*")):
         match = pattern.fullmatch(path.name)
-        if match and match["host"] == socket.gethostname() and not _alive(int(match["pid"])):
+        if match and _killed_here(match):
             if match["kind"] == "old" and not out_dir.exists():
                 os.rename(path, out_dir)
             else:
@@ -355,7 +360,8 @@ def _swap_in_place(folder: Path, files: Mapping[str, Any], tag: str) -> None:
     the temporary files of killed in-place writes."""
     previous = _run_record(folder)
     previous_files = set(previous.get("files", [])) if previous else {e.name for e in folder.iterdir()}
-    leftovers = [entry for entry in folder.iterdir() if _staging_leftover(entry.name)]
+    leftovers = [entry for entry in folder.iterdir()
+                 if (match := _LEFTOVER.fullmatch(entry.name)) is not None and _killed_here(match)]
     staged = {name: folder / f".{name}.tmp-{tag}" for name in files}
     try:
         for name, content in files.items():
@@ -367,15 +373,9 @@ def _swap_in_place(folder: Path, files: Mapping[str, Any], tag: str) -> None:
     for name in sorted(files, key=lambda name: name == MARKER):
         os.replace(staged[name], folder / name)
     for path in [*(folder / name for name in previous_files - set(files)), *leftovers]:
-        if path.is_file() and not _alive_writer(path.name):
+        if path.is_file():
             path.unlink()
     _fsync_folder(folder)
-
-
-def _alive_writer(name: str) -> bool:
-    """True if ``name`` is the temporary file of a write of this host still running."""
-    match = _LEFTOVER.fullmatch(name)
-    return match is not None and (match["host"] != socket.gethostname() or _alive(int(match["pid"])))
 
 
 def _needs_in_place(real: Path) -> bool:
