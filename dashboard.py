@@ -24,7 +24,7 @@ from forecast.ingest import Columns, ingest
 from forecast.peaks import DAY_LABELS, heatmap_grid
 from forecast.runner import forecast_queues
 from shiftcast import charts
-from core.config import config_from_dict, load_config
+from core.config import config_from_dict, load_config, opening_hours_from_text
 from core.errors import InputError
 from core.output import csv_text, excel_bytes
 from shiftcast.pipeline import load_plan, run_plan
@@ -36,7 +36,7 @@ from staffing.roster import assign_roster, weekly_grid
 from staffing.shiftplan import ShiftPlan
 from staffing.weekplan import plan_week, shortfall_cause
 from staffing.summary import queue_kpis
-from staffing.whatif import WhatIf, apply_what_ifs
+from staffing.whatif import WhatIf, restaff as restaff_queues
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE_HISTORY = ROOT / "data" / "sample_history.csv.gz"
@@ -112,10 +112,10 @@ def read_upload(name: str, content: bytes) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="Forecasting the upload (backtesting every model)...", max_entries=4)
-def forecast_upload(table: pd.DataFrame, mapping: tuple, _config, config_key: str) -> dict:
-    """Ingest an uploaded history with the column mapping (re-aggregated to the upload's
-    interval when one is chosen), then forecast and staff it."""
-    ingested = ingest(table, timezone=_config.site.timezone, columns=Columns(*mapping),
+def forecast_upload(table: pd.DataFrame, mapping: tuple, ignore: dict, _config, config_key: str) -> dict:
+    """Ingest an uploaded history with the column mapping, without the rows to ignore
+    (re-aggregated to the upload's interval when one is chosen), then forecast and staff it."""
+    ingested = ingest(table, timezone=_config.site.timezone, columns=Columns(*mapping), ignore=ignore,
                       interval_minutes=_config.site.interval_minutes, interval_source="the upload's interval")
     result = forecast_queues(ingested.frame, horizon=pd.Timedelta(days=_config.forecast.horizon_days),
                              config=_config)
@@ -145,12 +145,28 @@ def forecast_chart(source: str, queue: str, minutes: int, _history, _forecast):
                                   interval_minutes=minutes)
 
 
+IGNORE_CHOICES = 30  # a column offers its values as rows to ignore when it has at most this many
+
+
+def ignored_rows(table: pd.DataFrame) -> dict[str, list[str]]:
+    """The upload's rows to ignore (e.g. outcome PHANTOM): a column with few values, then values."""
+    few = [str(c) for c in table.columns
+           if pd.api.types.is_string_dtype(table[c]) and table[c].nunique() <= IGNORE_CHOICES]
+    column = st.selectbox("Rows to ignore: column", ["(none)", *few], key="ignore_column")
+    if column == "(none)":
+        return {}
+    values = sorted(table[column].dropna().astype(str).str.strip().unique())
+    picked = st.multiselect(f"Ignore rows whose {column} is", values, key=f"ignore_values:{column}")
+    return {column: picked} if picked else {}
+
+
 UPLOAD_INTERVALS = {"the data's own": None, "15 minutes": 15, "30 minutes": 30, "60 minutes": 60}
 
 
 def upload_site(config):
-    """The upload's own desk: name, time zone, holiday country and interval, asked in the
-    sidebar (defaults: the plan's site, the data's own interval); the plan's other settings."""
+    """The upload's own desk: name, time zone, holiday country, interval and opening hours,
+    asked in the sidebar (defaults: the plan's site, the data's own interval, the hours the
+    data shows); the plan's other settings."""
     site = config.site
     with st.sidebar.expander("Your desk", expanded=True):
         name = st.text_input("Desk name", "Your desk", key="upload_name")
@@ -158,8 +174,10 @@ def upload_site(config):
         country = st.text_input("Holidays of (ISO country code, empty for none)", site.country or "",
                                 key="upload_country")
         interval = st.selectbox("Interval", list(UPLOAD_INTERVALS), key="upload_interval")
+        hours = st.text_input("Opening hours (empty: open when the data has contacts)", "",
+                              placeholder="mon-fri 07:00-21:00, sat closed, sun closed", key="upload_hours")
     raw = {**site.model_dump(), "name": name, "timezone": zone.strip(), "country": country.strip().upper() or None,
-           "interval_minutes": UPLOAD_INTERVALS[interval], "opening_hours": {}}
+           "interval_minutes": UPLOAD_INTERVALS[interval], "opening_hours": opening_hours_from_text(hours)}
     return config_from_dict({**config.model_dump(mode="json"), "site": raw}, source="the upload's desk")
 
 
@@ -184,15 +202,16 @@ data = base
 if upload is not None:
     try:
         table = read_upload(upload.name, upload.getvalue())
-        with st.sidebar.expander("Column mapping", expanded=False):
+        with st.sidebar.expander("Columns, and rows to ignore", expanded=False):
             options = ["(auto)", *map(str, table.columns)]
             picks = [st.selectbox(label, options, key=f"map_{role}") for role, label in (
                 ("timestamp", "timestamp"), ("volume", "volume per interval"), ("queue", "queue / channel"),
                 ("aht", "average handle seconds"), ("handle", "handle seconds per contact"),
                 ("abandoned", "abandoned flag"))]
+            ignore = ignored_rows(table)
         mapping = tuple(None if p == "(auto)" else p for p in picks)
         desk = upload_site(config)
-        uploaded = forecast_upload(table, mapping, desk, desk.model_dump_json())
+        uploaded = forecast_upload(table, mapping, ignore, desk, desk.model_dump_json())
         config, zone = desk, desk.site.timezone
         data = {**base, **uploaded, "source": f"upload {upload.name}", "config": config, "roster": None,
                 "events": None, "shifts": None, "coverage": None, "plan_summary": None}
@@ -277,8 +296,8 @@ def planned_kpis(source: str, _requirements: pd.DataFrame, minutes: int) -> pd.D
 def restaff() -> dict:
     """The scenario of the saved what-ifs: changed forecast, config and requirements."""
     chosen = what_ifs()
-    changed_forecast, changed_config = apply_what_ifs(forecast, config, chosen)
-    table = staff_forecast(changed_forecast, changed_config, interval_seconds=minutes * 60)
+    table, changed_config, _ = restaff_queues(forecast, config, data["requirements"], chosen,
+                                              interval_seconds=minutes * 60)
     key = repr(sorted((q, w.volume_change, w.aht_change, sorted(w.settings.items())) for q, w in chosen.items()))
     changed = not np.array_equal(table["agents_scheduled"].to_numpy(), data["requirements"]["agents_scheduled"].to_numpy())
     return dict(key=key, config=changed_config, requirements=table, changed=changed)

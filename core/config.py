@@ -33,6 +33,7 @@ __all__ = [
     "load_config",
     "parse_clock",
     "queue_table_notes",
+    "opening_hours_from_text",
     "settings_error",
 ]
 
@@ -46,6 +47,23 @@ def parse_clock(text: str) -> int:
     if not 0 <= minutes <= 24 * 60:
         raise ValueError(f"'{text}' is not a clock time; write HH:MM, e.g. 08:30")
     return minutes
+
+
+def opening_hours_from_text(text: str) -> dict[str, str]:
+    """``[site] opening_hours`` from one line such as ``mon-fri 07:00-21:00, sat 08:00-14:00,
+    sun closed`` (days or day ranges, then hours or ``closed``; days not named are open all
+    day). Checked by :class:`Site` when used; a malformed part is an InputError naming it."""
+    hours: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in re.split(r"[,;]", text))):
+        days, _, when = part.lower().partition(" ")
+        first, _, last = days.partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS) or not when.strip():
+            raise InputError(f"opening hours {part!r} must be a day or day range and hours, e.g. "
+                             f"'mon-fri 07:00-21:00' or 'sun closed'")
+        start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        for day in WEEKDAYS[start:end + 1] if start <= end else WEEKDAYS[start:] + WEEKDAYS[:end + 1]:
+            hours[day] = when.strip().replace(" ", "")
+    return hours
 
 
 class _Section(BaseModel):

@@ -35,6 +35,7 @@ with a query.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,8 +48,8 @@ from core.readers import read_table
 from core.schema import (DEFAULT_QUEUE, MAX_AHT_SECONDS, interval_minutes, parse_timestamps,
                               validate_frame_a)
 
-__all__ = ["Columns", "Ingested", "COLUMN_CANDIDATES", "SQLITE_SUFFIXES", "ingest", "patience_seconds", "read_source",
-           "read_sql", "reaggregate"]
+__all__ = ["Columns", "Ingested", "COLUMN_CANDIDATES", "SQLITE_SUFFIXES", "drop_ignored", "ingest",
+           "patience_seconds", "read_source", "read_sql", "reaggregate"]
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 DEFAULT_CONTACT_MINUTES = 15
@@ -164,8 +165,28 @@ def _find(table: pd.DataFrame, role: str, given: str | None) -> str | None:
             return given
         if _normal(given) in by_normal:
             return by_normal[_normal(given)]
-        raise InputError(f"--{role}-col {given!r} is not a column; found {', '.join(map(str, table.columns))}")
+        option = "--ignore" if role == "ignore" else f"--{role}-col"
+        raise InputError(f"{option} {given!r} is not a column; found {', '.join(map(str, table.columns))}")
     return next((by_normal[c] for c in COLUMN_CANDIDATES[role] if c in by_normal), None)
+
+
+def drop_ignored(table: pd.DataFrame, ignore: Mapping[str, Collection[str]],
+                 source: str = "history") -> tuple[pd.DataFrame, list[str]]:
+    """TABLE without the rows to ignore, and a note per column: ``ignore`` maps a column
+    (matched as in :class:`Columns`) to the values whose rows are dropped, compared as
+    text with surrounding spaces and case ignored (e.g. ``{"outcome": ["PHANTOM"]}``:
+    virtual calls that are not work)."""
+    notes = []
+    for given, values in ignore.items():
+        column = _find(table, "ignore", given)
+        wanted = {str(value).strip().lower() for value in values}
+        hit = table[column].astype("string").str.strip().str.lower().isin(wanted).fillna(False)
+        if hit.all():
+            raise InputError(f"{source}: ignoring {column} = {', '.join(sorted(values))} leaves no rows; "
+                             f"check the values to ignore")
+        table = table[~hit.to_numpy()]
+        notes.append(f"{int(hit.sum()):,} row(s) ignored where {column} is {' or '.join(sorted(values))}")
+    return table, notes
 
 
 def _parse(values: pd.Series, timezone: str, column: str,
@@ -340,20 +361,23 @@ def _contacts_table(table: pd.DataFrame, names: dict[str, str | None], timezone:
 
 def ingest(table: pd.DataFrame, *, timezone: str, interval_minutes: int | None = None,
            columns: Columns | None = None, shape: str = "auto", closed: str = "left",
-           source: str = "history", interval_source: str = "--interval") -> Ingested:
+           ignore: Mapping[str, Collection[str]] | None = None, source: str = "history",
+           interval_source: str = "--interval") -> Ingested:
     """Turn a raw table into a validated Frame A (see the module docstring).
 
     ``shape``: ``"auto"``, ``"intervals"`` or ``"contacts"``. ``interval_minutes``: the
     output interval (contact logs default to 15 minutes; interval exports keep theirs
     unless a coarser one is asked for). ``closed="right"`` counts a contact arriving
-    exactly on a boundary in the interval before it. ``interval_source`` names where
-    ``interval_minutes`` came from (``--interval``, ``[site] interval_minutes``) in an error.
+    exactly on a boundary in the interval before it. ``ignore``: rows to drop first
+    (:func:`drop_ignored`). ``interval_source`` names where ``interval_minutes`` came from
+    (``--interval``, ``[site] interval_minutes``) in an error.
     """
     if shape not in ("auto", "intervals", "contacts"):
         raise InputError(f"shape must be auto, intervals or contacts; got {shape!r}")
     if table.empty:
         raise InputError(f"{source} has no rows; give at least one interval or contact")
     columns = columns or Columns()
+    table, ignore_notes = drop_ignored(table, ignore or {}, source)
     names = {role: _find(table, role, getattr(columns, role)) for role in COLUMN_CANDIDATES}
     if names["timestamp"] is None:
         raise InputError(f"{source} has no timestamp column; found {', '.join(map(str, table.columns))}. "
@@ -370,6 +394,7 @@ def ingest(table: pd.DataFrame, *, timezone: str, interval_minutes: int | None =
         minutes = interval_minutes or DEFAULT_CONTACT_MINUTES
         frame, notes, patience = _contacts_table(table, names, timezone, minutes, closed, source)
     used = ", ".join(f"{role}={name}" for role, name in names.items() if name)
+    notes[:0] = ignore_notes
     notes.insert(0, f"{source}: read as {'an interval export' if shape == 'intervals' else 'a contact log'} ({used})")
     frame = validate_frame_a(frame, timezone, source=source)
     if interval_minutes is not None:

@@ -1,5 +1,7 @@
 """The config loader: defaults, inheritance from [queue_defaults], and clear errors."""
 
+import re
+
 import pytest
 
 from core.config import Config, load_config
@@ -81,3 +83,15 @@ def test_every_problem_of_a_config_is_named_at_once(tmp_path):
     for part in ("queue_defaults.service_level = 2 is invalid", "queue_defaults.shrinkage = -1 is invalid",
                  "unknown setting 'shifts.colour'"):
         assert part in message
+
+
+def test_opening_hours_typed_on_one_line():
+    from core.config import opening_hours_from_text
+
+    assert opening_hours_from_text("mon-fri 07:00-21:00, sat 08:00 - 14:00; sun closed") == {
+        **dict.fromkeys(["mon", "tue", "wed", "thu", "fri"], "07:00-21:00"), "sat": "08:00-14:00", "sun": "closed"}
+    assert opening_hours_from_text("fri-mon closed") == dict.fromkeys(["fri", "sat", "sun", "mon"], "closed")
+    assert opening_hours_from_text("  ") == {}
+    for bad in ("weekdays 9-5", "mon", "mon-xyz 07:00-08:00"):
+        with pytest.raises(InputError, match=re.escape(f"opening hours {bad!r} must be a day or day range")):
+            opening_hours_from_text(bad)

@@ -9,6 +9,7 @@ import re
 import subprocess
 import tempfile
 
+import numpy as np
 import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
@@ -343,3 +344,36 @@ def test_an_uploaded_contact_log_offers_its_callers_patience(app):
     button.click().run()
     assert app.number_input(key="whatif:patience:voice_en").value == 1030
     assert metric(app, "Abandoned") != "-"
+
+
+def test_an_upload_takes_typed_opening_hours_and_rows_to_ignore(app):
+    """A weekday desk whose export also holds weekend test calls and PHANTOM rows: the
+    manager closes the weekend and ignores the PHANTOM outcome in the sidebar."""
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2026-09-07", periods=28, freq="D")
+    arrivals = [day + pd.Timedelta(hours=8) + pd.Timedelta(seconds=float(s))
+                for day in days for s in np.sort(rng.uniform(0, 10 * 3600, 40 if day.day_of_week < 5 else 3))]
+    log = pd.DataFrame({"arrival": pd.DatetimeIndex(arrivals).strftime("%Y-%m-%d %H:%M:%S"), "queue": "calls",
+                        "handle_seconds": rng.gamma(4, 60, len(arrivals)).round(),
+                        "outcome": rng.choice(["AGENT", "PHANTOM"], len(arrivals), p=[0.9, 0.1])})
+    app.file_uploader(key="history_upload").set_value(("log.csv", log.to_csv(index=False).encode(), "text/csv")).run()
+    app.text_input(key="upload_hours").set_value("mon-fri 08:00-18:00, sat-sun closed")
+    app.selectbox(key="ignore_column").set_value("outcome").run()
+    app.multiselect(key="ignore_values:outcome").set_value(["PHANTOM"]).run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    phantom = int((log["outcome"] == "PHANTOM").sum())
+    assert f"{phantom:,} row(s) ignored where outcome is PHANTOM" in [shown(i.value) for i in app.sidebar.info]
+    day = next(d.value for d in app.dataframe if d.value.index.name == "weekday")
+    assert day.reindex(["Sat", "Sun"]).fillna(0).eq(0).all().all()  # the weekend test calls staff no one
+    assert day.loc["Mon"].fillna(0).gt(0).any() and number(app, "Shifts") > 0
+
+
+def test_typed_opening_hours_that_cannot_be_read_name_the_part(app):
+    history = pd.read_csv(DATA / "sample_history.csv.gz")
+    history = history[history["queue"] == "voice_en"].tail(96 * 21)
+    app.file_uploader(key="history_upload").set_value(("h.csv", history.to_csv(index=False).encode(), "text/csv")).run()
+    app.text_input(key="upload_hours").set_value("weekdays 9-5").run()
+    assert not app.exception
+    errors = [shown(e.value) for e in app.sidebar.error]
+    assert errors == ["Cannot use h.csv: opening hours 'weekdays 9-5' must be a day or day range and hours, "
+                      "e.g. 'mon-fri 07:00-21:00' or 'sun closed'"]

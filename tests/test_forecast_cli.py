@@ -192,3 +192,24 @@ def test_backtest_names_the_chosen_model_and_the_lowest_when_they_differ(tmp_pat
     assert f"chat: chosen {chosen['model']}, wMAPE {chosen['wmape']:.3f}" in err
     assert "best " not in err
     assert (f"lowest wMAPE: {lowest['model']}" in err) == (lowest["model"] != chosen["model"])
+
+
+@pytest.mark.parametrize("option, message", [
+    ("outcome", "--ignore must be COLUMN=VALUE[,VALUE...], e.g. outcome=PHANTOM; got 'outcome'"),
+    ("outcome=", "--ignore must be COLUMN=VALUE[,VALUE...], e.g. outcome=PHANTOM; got 'outcome='"),
+    ("result=X", "--ignore 'result' is not a column; found"),
+])
+def test_a_bad_ignore_option_is_one_line_and_exit_2(tmp_path, history_file, quick_config, capsys, option, message):
+    code, _, err = run(["forecast", "--history", str(history_file), "--config", str(quick_config), "--ignore", option,
+                        "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_ignored_rows_leave_the_forecast(tmp_path, history_file, quick_config, capsys):
+    code, _, err = run(["forecast", "--history", str(history_file), "--horizon", "1D", "--folds", "2",
+                        "--config", str(quick_config), "--ignore", "queue=voice", "--out", str(tmp_path / "out")],
+                       capsys)
+    assert code == 0, err
+    assert set(pd.read_csv(tmp_path / "out" / "forecast.csv")["queue"]) == {"chat"}
+    assert "row(s) ignored where queue is voice" in err

@@ -268,3 +268,26 @@ def test_the_anonymous_bank_log_shows_its_callers_patience(real_data):
     patience = ingest(log, timezone="Asia/Jerusalem", interval_minutes=30).patience_seconds
     assert {"PS", "NE", "NW", "TT"} <= set(patience)
     assert all(30 < seconds < 3_600 for seconds in patience.values()), patience
+
+
+def test_rows_to_ignore_are_left_out_before_counting_with_a_note():
+    """PHANTOM-like rows (virtual calls, test tickets) are not work: ``ignore`` drops them first."""
+    log = pd.DataFrame({"arrival": pd.date_range("2026-03-02 09:00", periods=6, freq="10min").astype(str),
+                        "outcome": ["AGENT", "PHANTOM", "HANG", " phantom ", "AGENT", "TEST"]})
+    kept = ingest(log, timezone="Europe/Malta", interval_minutes=60, ignore={"Outcome": ["PHANTOM", "test"]})
+    assert kept.frame["volume"].sum() == 3
+    assert "3 row(s) ignored where outcome is PHANTOM or test" in kept.notes
+    assert ingest(log, timezone="Europe/Malta", interval_minutes=60).frame["volume"].sum() == 6
+    with pytest.raises(InputError, match=r"--ignore 'result' is not a column; found arrival, outcome"):
+        ingest(log, timezone="Europe/Malta", ignore={"result": ["PHANTOM"]})
+    with pytest.raises(InputError, match=r"ignoring arrival = .* leaves no rows"):
+        ingest(log.iloc[:1], timezone="Europe/Malta", ignore={"arrival": [log.loc[0, "arrival"]]})
+
+
+@pytest.mark.realdata
+def test_the_anonymous_bank_phantom_calls_can_be_ignored(real_data):
+    log = pd.read_csv(real_data / "anonymous_bank_1999_calls" / "anonymous_bank_1999_jan_feb_oct_calls.csv.gz")
+    every = ingest(log, timezone="Asia/Jerusalem", interval_minutes=30).frame["volume"].sum()
+    work = ingest(log, timezone="Asia/Jerusalem", interval_minutes=30, ignore={"outcome": ["PHANTOM"]})
+    assert every - work.frame["volume"].sum() == 665  # the PROVENANCE's count of PHANTOM records
+    assert "665 row(s) ignored where outcome is PHANTOM" in work.notes

@@ -54,3 +54,29 @@ def test_every_bad_setting_of_a_scenario_is_named_at_once(forecast):
         apply_what_ifs(forecast, Config(), {"a": WhatIf(settings={"shrinkage": 1.0, "service_level": 0})})
     assert str(error.value).count(" is invalid: ") == 2
     assert "shrinkage = 1.0" in str(error.value) and "service_level = 0" in str(error.value)
+
+
+def test_a_what_if_restaffs_only_the_queue_it_changes(forecast, monkeypatch):
+    """The work of a what-if: one staffing call over the changed queue's rows, none for a
+    scenario left at its start values; the result equals staffing everything again."""
+    import staffing.whatif as whatif
+
+    config = Config()
+    planned = requirements(forecast, config, interval_seconds=1800)
+    staffed_rows = []
+
+    def counting(frame, *args, **kwargs):
+        staffed_rows.append(len(frame))
+        return requirements(frame, *args, **kwargs)
+
+    monkeypatch.setattr(whatif, "requirements", counting)
+    what_ifs = {"a": WhatIf(volume_change=0.5), "b": WhatIf(settings={"service_level": config.queue("b")[0].service_level})}
+    table, changed_config, changed = whatif.restaff(forecast, config, planned, what_ifs, interval_seconds=1800)
+    assert changed == ["a"] and staffed_rows == [2]
+    everything = requirements(*apply_what_ifs(forecast, config, {"a": what_ifs["a"]}), interval_seconds=1800)
+    pd.testing.assert_frame_equal(table, everything)
+    assert table.loc[table.queue == "a", "agents_required"].sum() > planned.loc[planned.queue == "a", "agents_required"].sum()
+
+    staffed_rows.clear()
+    same, _, changed = whatif.restaff(forecast, config, planned, {"a": WhatIf(aht_change=0.0)}, interval_seconds=1800)
+    assert changed == [] and staffed_rows == [] and same is planned

@@ -31,13 +31,15 @@ def command(
     aht_col: opts.AhtOpt = None,
     handle_col: opts.HandleOpt = None,
     abandoned_col: opts.AbandonedOpt = None,
+    ignore: opts.IgnoreOpt = None,
 ) -> None:
     """Rolling-origin accuracy (wMAPE, MASE, bias, peak error, band coverage) of every model per queue."""
     check_out_folder(out, inputs=(history, config, events))
     delta = pd.Timedelta(seconds=duration_seconds(horizon, option="--horizon"))
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=folds,
-                              columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col))
+                              columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col),
+                              ignore=ignore)
     console = Console(stderr=True, soft_wrap=True)
     with opts.progress_bar(console) as bar:
         steps = progress_steps(loaded.history, loaded.config, delta)

@@ -50,6 +50,7 @@ def command(
     aht_col: opts.AhtOpt = None,
     handle_col: opts.HandleOpt = None,
     abandoned_col: opts.AbandonedOpt = None,
+    ignore: opts.IgnoreOpt = None,
 ) -> None:
     """Forecast volume (p10/p90) and handle time per queue and interval, model chosen by backtest."""
     check_out_folder(out, inputs=(history, config, events))
@@ -57,7 +58,8 @@ def command(
     first_day = opts.start_date(start)
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=folds,
-                              columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col))
+                              columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col),
+                              ignore=ignore)
     if delta is None:
         horizon = f"{loaded.config.forecast.horizon_days}D"
         delta = pd.Timedelta(days=loaded.config.forecast.horizon_days)

@@ -23,7 +23,7 @@ from core.config import Config, load_config, queue_table_notes
 from core.errors import InputError
 from core.readers import read_table
 
-__all__ = ["Loaded", "load_inputs", "progress_bar", "start_date"]
+__all__ = ["Loaded", "ignored_rows", "load_inputs", "progress_bar", "start_date"]
 
 Opt = typer.Option
 HistoryOpt = Annotated[str, Opt("--history", help="History: CSV, Parquet, Excel, a SQLite file or a SQLAlchemy URL.")]
@@ -40,8 +40,22 @@ QueueOpt = Annotated[Optional[str], Opt("--queue-col", help="Column with the que
 AhtOpt = Annotated[Optional[str], Opt("--aht-col", help="Column with average handle seconds per interval.")]
 HandleOpt = Annotated[Optional[str], Opt("--handle-col", help="Contact log: column with handle seconds.")]
 AbandonedOpt = Annotated[Optional[str], Opt("--abandoned-col", help="Contact log: column with the abandoned flag.")]
+IgnoreOpt = Annotated[Optional[list[str]], Opt("--ignore", help="Rows to leave out, COLUMN=VALUE[,VALUE...], e.g. "
+                                                                "outcome=PHANTOM; repeat for more columns.")]
 StartOpt = Annotated[Optional[str], Opt("--start", help="First local date to forecast (default: the day after "
                                                        "the history).")]
+
+
+def ignored_rows(texts: list[str] | None) -> dict[str, tuple[str, ...]]:
+    """``--ignore`` options (``COLUMN=VALUE[,VALUE...]``) as column -> values."""
+    ignore: dict[str, tuple[str, ...]] = {}
+    for text in texts or ():
+        column, sep, values = text.partition("=")
+        named = tuple(v.strip() for v in values.split(",") if v.strip())
+        if not sep or not column.strip() or not named:
+            raise InputError(f"--ignore must be COLUMN=VALUE[,VALUE...], e.g. outcome=PHANTOM; got {text!r}")
+        ignore[column.strip()] = ignore.get(column.strip(), ()) + named
+    return ignore
 
 
 def start_date(text: str | None, *, option: str = "--start") -> pd.Timestamp | None:
@@ -65,7 +79,8 @@ class Loaded:
 
 
 def load_inputs(*, history: str, config: Path | None, interval: str | None, events: Path | None,
-                query: str | None, shape: str, folds: int | None, columns: Columns) -> Loaded:
+                query: str | None, shape: str, folds: int | None, columns: Columns,
+                ignore: list[str] | None = None) -> Loaded:
     """Read and check everything a forecast or backtest run needs; InputError on bad input."""
     settings = load_config(config)
     minutes = settings.site.interval_minutes
@@ -79,7 +94,8 @@ def load_inputs(*, history: str, config: Path | None, interval: str | None, even
         raise InputError(f"--folds must be >= 2; got {folds}")
     timezone = settings.site.timezone
     ingested = ingest(read_source(history, query=query), timezone=timezone, interval_minutes=minutes,
-                      columns=columns, shape=shape, source=Path(history).name if "://" not in history else "query",
+                      columns=columns, shape=shape, ignore=ignored_rows(ignore),
+                      source=Path(history).name if "://" not in history else "query",
                       interval_source="--interval" if interval is not None else "[site] interval_minutes")
     forecast_settings = settings.forecast.model_copy(update={} if folds is None else {"folds": folds})
     site = settings.site.model_copy(update={"interval_minutes": None if minutes is None else minutes})

@@ -55,6 +55,7 @@ def command(
     aht_col: opts.AhtOpt = None,
     handle_col: opts.HandleOpt = None,
     abandoned_col: opts.AbandonedOpt = None,
+    ignore: opts.IgnoreOpt = None,
 ) -> None:
     """Forecast, staff, plan shifts and roster every queue; write one run folder with report.html.
 
@@ -70,7 +71,8 @@ def command(
     week_day = opts.start_date(week_start, option="--week-start")
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=folds,
-                              columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col))
+                              columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col),
+                              ignore=ignore)
     settings = loaded.config
     text = horizon or f"{settings.forecast.horizon_days}D"
     delta = pd.Timedelta(seconds=duration_seconds(text, option="--horizon"))
