@@ -70,7 +70,7 @@ import pandas as pd
 
 from core.errors import InputError, check_range, format_values
 
-__all__ = ["Replay", "Simulation", "replay", "simulate"]
+__all__ = ["Replay", "Simulation", "busy_by_interval", "replay", "simulate"]
 
 HANDLE_TIMES = ("exponential", "lognormal")
 
@@ -314,7 +314,7 @@ def _shifts(agents: np.ndarray, interval_seconds: float, rng: np.random.Generato
     return [(start, end) for start, end in shifts]
 
 
-def _busy_by_interval(start: np.ndarray, finish: np.ndarray, edges: np.ndarray) -> np.ndarray:
+def busy_by_interval(start: np.ndarray, finish: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Agent-seconds of work inside each ``[edges[k], edges[k+1])`` for jobs ``[start, finish)``."""
     start, finish = np.sort(start), np.sort(finish)
     cum_start = np.concatenate([[0.0], np.cumsum(start)])
@@ -415,5 +415,5 @@ def simulate(
         sums["wait_seconds"][run] = np.where(per_interval(never) > 0, np.inf,
                                              per_interval(np.where(never, 0.0, done.wait_seconds)))
         served = done.answered
-        sums["busy_seconds"][run] = _busy_by_interval(starts[served], starts[served] + handle[served], edges)
+        sums["busy_seconds"][run] = busy_by_interval(starts[served], starts[served] + handle[served], edges)
     return Simulation(**sums, agents=agents, interval_seconds=interval, answer_seconds=answer)

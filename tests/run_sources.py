@@ -107,6 +107,25 @@ time_limit_seconds = 10
 """
 
 
+# The fpp3 bank: 5-minute intervals, weekdays 07:00-21:00, local times of (assumed) New York; planned with
+# --interval 30min. Over 1,000 calls in a busy half hour: 200 seats (the default) cannot cover them.
+FPP3_FILE = ("fpp3_bank_calls", "bank_calls_5min.csv.gz")
+FPP3_CONFIG = """
+[site]
+name = "fpp3 bank"
+timezone = "America/New_York"
+country = "US"
+opening_hours = { sat = "closed", sun = "closed" }
+
+[forecast]
+horizon_days = 7
+folds = 2
+
+[shifts]
+max_agents = 2000
+"""
+
+
 def plan_real(history: Path, config_text: str, folder: Path, *options: str) -> Path:
     """``shiftcast plan`` of a real history into ``folder/plan`` on one worker, its config
     written to ``folder/inputs`` and deleted after (the folder must stand alone)."""

@@ -6,27 +6,12 @@ import json
 import pandas as pd
 import pytest
 
-from tests.run_sources import ANONYMOUS_BANK_CONFIG, ANONYMOUS_BANK_LOG, plan_real
-
-CONFIG = """
-[site]
-name = "fpp3 bank"
-timezone = "America/New_York"
-country = "US"
-opening_hours = { sat = "closed", sun = "closed" }
-
-[forecast]
-horizon_days = 7
-folds = 2
-
-[shifts]
-max_agents = 2000
-"""
+from tests.run_sources import ANONYMOUS_BANK_CONFIG, ANONYMOUS_BANK_LOG, FPP3_CONFIG, FPP3_FILE, plan_real
 
 
 @pytest.mark.realdata
 def test_a_weekday_desk_gets_a_shift_plan_for_its_open_hours(real_data, tmp_path):
-    out = plan_real(real_data / "fpp3_bank_calls" / "bank_calls_5min.csv.gz", CONFIG, tmp_path, "--interval", "30min")
+    out = plan_real(real_data.joinpath(*FPP3_FILE), FPP3_CONFIG, tmp_path, "--interval", "30min")
     record = json.loads((out / "run.json").read_text())
     assert record["failures"] == {} and record["missing"] == {}
     assert record["shift_plan"]["week_start"].startswith("2003-10-27T00:00:00")  # Monday, the forecast's first day
