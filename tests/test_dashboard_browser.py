@@ -280,9 +280,19 @@ def type_in(page, label: str, text: str) -> None:
 
 
 def choose(page, label: str, option: str) -> None:
-    """Pick OPTION in the sidebar's selectbox or multiselect LABEL."""
-    sidebar(page).get_by_role("combobox", name=label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick OPTION in the sidebar's selectbox or multiselect LABEL. A click just after scrolling
+    the sidebar may only focus the box: ArrowDown opens its list then. A multiselect's list
+    stays open after a pick: Escape closes it."""
+    box = sidebar(page).get_by_role("combobox", name=label, exact=True)
+    box.scroll_into_view_if_needed()
+    box.click()
+    wanted = page.get_by_role("option", name=option, exact=True)
+    page.wait_for_timeout(500)
+    if not wanted.is_visible():
+        box.press("ArrowDown")
+    wanted.click()
+    if page.get_by_role("listbox").count():
+        page.keyboard.press("Escape")
     settle(page)
 
 

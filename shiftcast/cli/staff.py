@@ -12,8 +12,9 @@ from core.config import load_config, queue_table_notes
 from core.errors import InputError
 from core.output import check_out_folder, write_folder
 from core.readers import read_table
-from core.schema import interval_minutes, validate_frame_a
+from core.schema import interval_minutes, validate_agents, validate_frame_a
 from staffing.requirements import requirements
+from staffing.skillgroups import dedicated_agents, desk_groups, requirements_by_group, simulate_plan
 
 Opt = typer.Option
 STAFF_TO = ("volume", "volume_p90")
@@ -24,17 +25,35 @@ def command(
     out: Annotated[Path, Opt(help="Output folder; replaced only when the run succeeds.")],
     config: Annotated[Optional[Path], Opt(help="shiftcast.toml; built-in defaults if omitted.")] = None,
     staff_to: Annotated[Optional[str], Opt(help="Staff every queue to volume or volume_p90.")] = None,
+    agents: Annotated[Optional[Path], Opt(help="agents.csv: staff the skill groups its agents form "
+                                               "(requirements_by_group.csv), checked by simulation.")] = None,
 ) -> None:
-    """Agents required and scheduled per queue and interval, with expected KPIs."""
+    """Agents required and scheduled per queue and interval, with expected KPIs; with
+    --agents also per skill group, each queue's simulated KPIs next to the dedicated ones."""
     if staff_to is not None and staff_to not in STAFF_TO:
         raise InputError(f"--staff-to must be one of {', '.join(STAFF_TO)}; got {staff_to!r}")
-    check_out_folder(out, inputs=(forecast, config))
+    check_out_folder(out, inputs=(forecast, config, agents))
     settings = load_config(config)
     frame = validate_frame_a(read_table(forecast), settings.site.timezone, source=str(forecast))
     minutes = interval_minutes(frame, settings.site.interval_minutes)
     notes = queue_table_notes(settings, frame["queue"].unique())
     table = requirements(frame, settings, interval_seconds=minutes * 60, staff_to=staff_to)
-    write_folder(out, {"requirements.csv": table, "run.json": {"notes": notes}}, command="staff")
+    files: dict[str, object] = {"requirements.csv": table}
+    record: dict[str, object] = {"notes": notes}
+    if agents is not None:
+        desk = desk_groups(validate_agents(read_table(agents), source=agents.name), settings,
+                           list(table["queue"].unique()), source=agents.name)
+        by_group = requirements_by_group(frame, settings, desk, interval_seconds=minutes * 60)
+        simulated = simulate_plan(frame, settings, desk, by_group, interval_seconds=minutes * 60)
+        table = table.merge(simulated, on=["queue", "interval_start"], how="left")
+        files |= {"requirements.csv": table, "requirements_by_group.csv": by_group}
+        record["skill_groups"] = {
+            "groups": {name: {"queues": list(members), "agents": count} for name, (members, count) in desk.groups.items()},
+            "dedicated_agent_intervals": dedicated_agents(table, desk),
+            "multi_skill_agent_intervals": int(by_group["agents_required"].sum()),
+            "pooled_bound_agent_intervals": int(by_group.drop_duplicates("interval_start")["pooled_bound"].sum()),
+        }
+    write_folder(out, {**files, "run.json": record}, command="staff")
 
     console = Console(stderr=True, soft_wrap=True)
     for note in notes:
@@ -46,4 +65,15 @@ def command(
             f"{rows['agents_scheduled'].sum() * minutes / 60:,.0f} agent-hours",
             markup=False,
         )
-    console.print(f"wrote {out / 'requirements.csv'} ({len(table):,} rows)", markup=False)
+    if agents is not None:
+        facts = record["skill_groups"]
+        saving = 1 - facts["multi_skill_agent_intervals"] / max(facts["dedicated_agent_intervals"], 1)
+        console.print(f"skill groups: {facts['multi_skill_agent_intervals']:,} agent-intervals on contacts for the "
+                      f"live queues, against {facts['dedicated_agent_intervals']:,.0f} dedicated ({saving:.1%} fewer; "
+                      f"pooled bound {facts['pooled_bound_agent_intervals']:,})", markup=False)
+        for queue, rows in table[table["service_level_simulated"].notna()].groupby("queue", sort=False):
+            offered = rows["volume"].to_numpy()
+            day = (rows["service_level_simulated"] * offered).sum() / offered.sum()
+            console.print(f"{queue}: simulated service level {day:.1%} over the horizon "
+                          f"(target {settings.queue(queue)[0].service_level:.0%})", markup=False)
+    console.print(f"wrote {', '.join(str(out / name) for name in files)} ({len(table):,} rows)", markup=False)

@@ -1,0 +1,98 @@
+"""Requirements per skill group on a desk of small language queues, checked by an independent simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.config import Config
+from core.errors import InputError
+from core.schema import validate_agents, validate_frame_a
+from shiftcast.cli import main
+from staffing.requirements import requirements
+from staffing.skillgroups import dedicated_agents, desk_groups, requirements_by_group, simulate_plan
+
+INTERVAL_SECONDS = 1800
+PEAK_ERLANGS = {"en": 8.0, "de": 2.7, "fr": 1.1, "it": 0.5}
+AGENTS = {"en": 14, "de": 6, "fr": 4, "it": 3, "de;en": 2, "en;fr": 2, "en;it": 2, "de;fr;it": 1}
+
+
+def small_language_desk() -> tuple[pd.DataFrame, Config, pd.DataFrame]:
+    """A day from 08:00 to 18:00 of four voice queues peaking at 8, 2.7, 1.1 and 0.5 Erlangs
+    (5-minute calls, 80% answered in 20 s), and an agents file with a few bilingual agents."""
+    hours = np.arange(20) / 2
+    profile = 0.45 + 0.55 * np.exp(-((hours - 3.0) ** 2) / 8)  # a late-morning peak
+    stamps = pd.date_range("2026-03-02 08:00", periods=20, freq="30min", tz="Europe/Malta")
+    forecast = pd.concat([pd.DataFrame({"queue": queue, "interval_start": stamps,
+                                        "volume": erlangs * profile * INTERVAL_SECONDS / 300, "aht_seconds": 300.0})
+                          for queue, erlangs in PEAK_ERLANGS.items()], ignore_index=True)
+    config = Config.model_validate({"queue_defaults": {"max_occupancy": None, "shrinkage": 0.3}})
+    rows = [(f"{skills}-{i}", skills) for skills, count in AGENTS.items() for i in range(count)]
+    agents = pd.DataFrame(rows, columns=["agent", "skills"]).assign(contract_hours_per_week=40, min_shifts=0,
+                                                                    max_shifts=5)
+    return validate_frame_a(forecast, "Europe/Malta"), config, validate_agents(agents)
+
+
+def test_skill_groups_need_fewer_agents_and_an_independent_simulation_meets_every_target():
+    forecast, config, agents = small_language_desk()
+    desk = desk_groups(agents, config, list(PEAK_ERLANGS))
+    assert desk.groups["de+fr+it"] == (("de", "fr", "it"), 1) and desk.groups["en"] == (("en",), 14)
+    by_group = requirements_by_group(forecast, config, desk, interval_seconds=INTERVAL_SECONDS)
+    assert set(by_group.columns) >= {"interval_start", "skill_group", "agents_required", "agents_scheduled"}
+    assert (by_group.groupby("skill_group")["agents_required"].max()
+            <= pd.Series({g: n for g, (_, n) in desk.groups.items()})).all()  # nobody beyond the agents file
+    dedicated = dedicated_agents(requirements(forecast, config, interval_seconds=INTERVAL_SECONDS), desk)
+    multi = by_group["agents_required"].sum()
+    bound = by_group.drop_duplicates("interval_start")["pooled_bound"].sum()
+    assert bound <= multi <= 0.85 * dedicated, (bound, multi, dedicated)  # clearly fewer than islands
+
+    simulated = simulate_plan(forecast, config, desk, by_group, interval_seconds=INTERVAL_SECONDS,
+                              replications=100, seed=99)
+    for queue, rows in simulated.merge(forecast, on=["queue", "interval_start"]).groupby("queue"):
+        day = (rows["service_level_simulated"] * rows["volume"]).sum() / rows["volume"].sum()
+        assert day >= 0.8 - 0.02, (queue, day)  # over the day within 2 points
+        clearly_short = rows["service_level_simulated"] + 2 * rows["service_level_simulated_se"] < 0.8
+        assert clearly_short.mean() <= 0.1, (queue, rows.loc[clearly_short, "interval_start"].tolist())
+
+
+def test_languages_decide_what_an_agent_serves_and_bad_skills_are_named():
+    forecast, config, agents = small_language_desk()
+    speaking = agents.assign(languages=[["en"] if "en" in s else ["de", "fr", "it"] for s in agents["skills"]])
+    config = config.model_copy(update={"roster": config.roster.model_copy(
+        update={"queue_languages": {"en": "en", "de": "de", "fr": "fr", "it": "it"}})})
+    desk = desk_groups(speaking, config, list(PEAK_ERLANGS))
+    assert "de+en" not in desk.groups and desk.groups["en"][1] == 14 + 2 + 2 + 2  # they speak English only
+    bad = agents.copy()
+    bad.at[0, "skills"] = ["en", "pt"]
+    with pytest.raises(InputError, match=r"agent en-0 has skill\(s\) pt that name no queue of the forecast"):
+        desk_groups(bad, config, list(PEAK_ERLANGS))
+    with pytest.raises(InputError, match=r"no agent can serve queue\(s\) nl"):
+        desk_groups(agents, config, [*PEAK_ERLANGS, "nl"])
+
+
+def test_staff_with_agents_writes_requirements_by_group(tmp_path, capsys):
+    forecast, _, agents = small_language_desk()
+    forecast.assign(interval_start=forecast["interval_start"].map(pd.Timestamp.isoformat)).to_csv(
+        tmp_path / "forecast.csv", index=False)
+    columns = ["agent", "contract_hours_per_week", "min_shifts", "max_shifts", "skills"]
+    agents.assign(skills=agents["skills"].str.join(";"))[columns].to_csv(tmp_path / "agents.csv", index=False)
+    (tmp_path / "desk.toml").write_text('[site]\ntimezone = "Europe/Malta"\n[queue_defaults]\nmax_occupancy = 0.95\n')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["staff", "--forecast", str(tmp_path / "forecast.csv"), "--config", str(tmp_path / "desk.toml"),
+              "--agents", str(tmp_path / "agents.csv"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 0, err
+    by_group = pd.read_csv(tmp_path / "out" / "requirements_by_group.csv")
+    assert list(by_group.columns[:4]) == ["interval_start", "skill_group", "agents_required", "agents_scheduled"]
+    assert "de+fr+it" in set(by_group["skill_group"])
+    table = pd.read_csv(tmp_path / "out" / "requirements.csv")
+    assert table["service_level_simulated"].notna().all() and "fewer; pooled bound" in err
+
+    agents.assign(skills="en;xx")[columns].to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["staff", "--forecast", str(tmp_path / "forecast.csv"), "--config", str(tmp_path / "desk.toml"),
+              "--agents", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "bad_out")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1 and "xx" in err
+    assert not (tmp_path / "bad_out").exists()
