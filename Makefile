@@ -63,6 +63,7 @@ test: $(VENV)/.dev
 bench: $(BENCH_VENV)/.bench $(VENV)/.runtime
 	$(BENCH_VENV)/bin/python bench/bench_erlang.py
 	$(BENCH_VENV)/bin/python bench/bench_simulate.py
+	$(BENCH_VENV)/bin/python bench/bench_skills.py
 	$(BENCH_VENV)/bin/python bench/bench_roster.py
 	$(BENCH_VENV)/bin/python bench/bench_forecast.py
 	$(BIN)/python bench/bench_plan.py
