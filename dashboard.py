@@ -9,6 +9,7 @@ as the CLI: this file only loads, calls and draws.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -20,9 +21,10 @@ import pandas as pd
 import streamlit as st
 
 from forecast.calendar import holidays_between, read_events
+from forecast.hours import with_history_hours
 from forecast.ingest import Columns, ingest
 from forecast.peaks import DAY_LABELS, heatmap_grid
-from forecast.runner import forecast_queues
+from forecast.runner import forecast_queues, progress_steps
 from shiftcast import charts
 from core.config import config_from_dict, load_config, opening_hours_from_text
 from core.errors import InputError
@@ -76,7 +78,7 @@ def load_base(plan_dir: str) -> dict:
     """The starting plan: the folder ``shiftcast plan`` wrote, or the sample planned here."""
     if (Path(plan_dir) / "run.json").is_file():
         plan = load_plan(plan_dir)
-        return dict(source=f"plan folder {plan_dir}", config=plan.config, history=plan.history,
+        return dict(source=f"plan folder {plan_dir}", key=f"plan {Path(plan_dir).resolve()}", config=plan.config, history=plan.history,
                     events=plan.events, warnings=plan.warnings,
                     forecast=plan.forecast, backtest=plan.backtest, heatmap=plan.heatmap, peaks=plan.peaks,
                     requirements=plan.requirements, shifts=plan.shifts, coverage=plan.coverage, roster=plan.roster,
@@ -87,7 +89,7 @@ def load_base(plan_dir: str) -> dict:
     agents = validate_agents(read_table(SAMPLE_AGENTS))
     run = run_plan(history, config, horizon=pd.Timedelta(days=config.forecast.horizon_days), events=events,
                    agents=agents)
-    return dict(source="the sample history (planned on this machine)", config=config, history=history,
+    return dict(source="the sample history (planned on this machine)", key="sample", config=config, history=history,
                 events=events, warnings=(),
                 forecast=run.forecast.forecast, backtest=run.forecast.backtest, heatmap=run.forecast.heatmap,
                 peaks=run.forecast.peaks, requirements=run.requirements,
@@ -111,16 +113,28 @@ def read_upload(name: str, content: bytes) -> pd.DataFrame:
             raise InputError(str(error).replace(str(path), name)) from None
 
 
-@st.cache_data(show_spinner="Forecasting the upload (backtesting every model)...", max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4)
 def forecast_upload(table: pd.DataFrame, mapping: tuple, ignore: dict, _config, config_key: str) -> dict:
     """Ingest an uploaded history with the column mapping, without the rows to ignore
-    (re-aggregated to the upload's interval when one is chosen), then forecast and staff it."""
+    (re-aggregated to the upload's interval when one is chosen), then forecast and staff it,
+    with a progress bar over the queues' backtest folds and fits (shown only when it runs)."""
     ingested = ingest(table, timezone=_config.site.timezone, columns=Columns(*mapping), ignore=ignore,
                       interval_minutes=_config.site.interval_minutes, interval_source="the upload's interval")
-    result = forecast_queues(ingested.frame, horizon=pd.Timedelta(days=_config.forecast.horizon_days),
-                             config=_config)
+    _config, hour_notes = with_history_hours(_config, ingested.frame)
+    horizon = pd.Timedelta(days=_config.forecast.horizon_days)
+    total, done = progress_steps(ingested.frame, _config, horizon), 0
+    bar = st.progress(0.0, text="Forecasting the upload: backtesting every model...")
+
+    def advance(queue: str) -> None:
+        nonlocal done
+        done += 1
+        bar.progress(min(done / total, 1.0), text=f"Forecasting the upload: {_plain(queue)} ({done} of {total} steps)")
+
+    result = forecast_queues(ingested.frame, horizon=horizon, config=_config, progress=advance)
+    bar.empty()
     minutes = interval_minutes(ingested.frame, _config.site.interval_minutes)
-    return dict(history=ingested.frame, notes=ingested.notes, patience=ingested.patience_seconds,
+    return dict(history=ingested.frame, notes=(*ingested.notes, *hour_notes), config=_config,
+                patience=ingested.patience_seconds,
                 forecast=result.forecast, backtest=result.backtest,
                 heatmap=result.heatmap, peaks=result.peaks,
                 requirements=staff_forecast(result.forecast, _config, interval_seconds=minutes * 60))
@@ -139,8 +153,8 @@ def holidays_table(country: str | None, first: pd.Timestamp, last: pd.Timestamp)
 
 
 @st.cache_resource(max_entries=64)
-def forecast_chart(source: str, queue: str, minutes: int, _history, _forecast):
-    """The forecast figure of one queue (built once per data source and queue)."""
+def forecast_chart(data_key: str, queue: str, minutes: int, _history, _forecast):
+    """The forecast figure of one queue (built once per data and queue)."""
     return charts.forecast_figure(_queue_rows(_history, queue), _queue_rows(_forecast, queue), _chart_label(queue),
                                   interval_minutes=minutes)
 
@@ -164,9 +178,9 @@ UPLOAD_INTERVALS = {"the data's own": None, "15 minutes": 15, "30 minutes": 30, 
 
 
 def upload_site(config):
-    """The upload's own desk: name, time zone, holiday country, interval and opening hours,
-    asked in the sidebar (defaults: the plan's site, the data's own interval, the hours the
-    data shows); the plan's other settings."""
+    """The upload's own desk: name, time zone, holiday country, interval, opening hours and
+    seats, asked in the sidebar (defaults: the plan's site and seat cap, the data's own
+    interval, the hours the data shows); the plan's other settings."""
     site = config.site
     with st.sidebar.expander("Your desk", expanded=True):
         name = st.text_input("Desk name", "Your desk", key="upload_name")
@@ -176,9 +190,13 @@ def upload_site(config):
         interval = st.selectbox("Interval", list(UPLOAD_INTERVALS), key="upload_interval")
         hours = st.text_input("Opening hours (empty: open when the data has contacts)", "",
                               placeholder="mon-fri 07:00-21:00, sat closed, sun closed", key="upload_hours")
+        seats = st.number_input("Seats: most agents on duty at once", 1, 100_000, config.shifts.max_agents,
+                                key="upload_seats")
     raw = {**site.model_dump(), "name": name, "timezone": zone.strip(), "country": country.strip().upper() or None,
            "interval_minutes": UPLOAD_INTERVALS[interval], "opening_hours": opening_hours_from_text(hours)}
-    return config_from_dict({**config.model_dump(mode="json"), "site": raw}, source="the upload's desk")
+    settings = config.model_dump(mode="json")
+    return config_from_dict({**settings, "site": raw, "shifts": {**settings["shifts"], "max_agents": int(seats)}},
+                            source="the upload's desk")
 
 
 # ------------------------------------------------------------------------- the data
@@ -212,13 +230,16 @@ if upload is not None:
         mapping = tuple(None if p == "(auto)" else p for p in picks)
         desk = upload_site(config)
         uploaded = forecast_upload(table, mapping, ignore, desk, desk.model_dump_json())
-        config, zone = desk, desk.site.timezone
-        data = {**base, **uploaded, "source": f"upload {upload.name}", "config": config, "roster": None,
-                "events": None, "shifts": None, "coverage": None, "plan_summary": None}
+        config, zone = uploaded["config"], desk.site.timezone  # the desk, closed on the weekdays the data shows
+        # the cached figures and plans of an upload are keyed by its content and settings, not its name
+        upload_key = (f"upload {upload.name} {hashlib.sha256(upload.getvalue()).hexdigest()[:16]} {mapping} "
+                      f"{sorted(ignore.items())} {desk.model_dump_json()}")
+        data = {**base, **uploaded, "source": f"upload {upload.name}", "key": upload_key, "config": config,
+                "roster": None, "events": None, "shifts": None, "coverage": None, "plan_summary": None}
         for note in uploaded["notes"]:
             st.sidebar.info(_plain(note))
         try:
-            data |= replan(uploaded["requirements"], config, f"upload {upload.name} {config.model_dump_json()}")
+            data |= replan(uploaded["requirements"], config, upload_key)
         except InputError as error:
             st.sidebar.warning(_plain(f"No shift plan for {upload.name}: {error}"))
     except InputError as error:
@@ -289,7 +310,7 @@ def what_ifs() -> dict[str, WhatIf]:
 
 
 @st.cache_data(max_entries=4)
-def planned_kpis(source: str, _requirements: pd.DataFrame, minutes: int) -> pd.DataFrame:
+def planned_kpis(data_key: str, _requirements: pd.DataFrame, minutes: int) -> pd.DataFrame:
     return queue_kpis(_requirements, minutes).set_index("queue")
 
 
@@ -298,7 +319,8 @@ def restaff() -> dict:
     chosen = what_ifs()
     table, changed_config, _ = restaff_queues(forecast, config, data["requirements"], chosen,
                                               interval_seconds=minutes * 60)
-    key = repr(sorted((q, w.volume_change, w.aht_change, sorted(w.settings.items())) for q, w in chosen.items()))
+    key = data["key"] + repr(sorted((q, w.volume_change, w.aht_change, sorted(w.settings.items()))
+                                    for q, w in chosen.items()))
     changed = not np.array_equal(table["agents_scheduled"].to_numpy(), data["requirements"]["agents_scheduled"].to_numpy())
     return dict(key=key, config=changed_config, requirements=table, changed=changed)
 
@@ -312,7 +334,7 @@ forecast_tab, staffing_tab, roster_tab, export_tab = st.tabs(["Forecast", "Staff
 # -------------------------------------------------------------------------- forecast
 
 with forecast_tab:
-    st.plotly_chart(forecast_chart(data["source"], queue, minutes,
+    st.plotly_chart(forecast_chart(data["key"], queue, minutes,
                                    history if history is not None else forecast.iloc[:0], forecast),
                     key="chart_forecast")
     rows = forecast[forecast["queue"] == queue]
@@ -392,7 +414,7 @@ def staffing_view() -> None:
     st.session_state["scenario"] = scenario
     table, changed = scenario["requirements"], scenario["changed"]
     now = queue_kpis(table[table["queue"] == queue], minutes).set_index("queue").loc[queue]
-    before = planned_kpis(data["source"], data["requirements"], minutes).loc[queue]
+    before = planned_kpis(data["key"], data["requirements"], minutes).loc[queue]
     erlang_queue = not settings.deferred
     with view:
         cells = st.columns(3) + st.columns(3)
@@ -477,13 +499,22 @@ with roster_tab:
         cells[4].metric("Solver", _plain(facts.get("status", "-")), f"gap {facts.get('gap', 0):.2%}", delta_color="off")
         days = sorted(plan["shifts"]["start"].dt.date.unique())
         day = st.selectbox("Day", days, format_func=lambda d: f"{d:%a %d %b}", key="roster_day")
-        mine = plan["shifts"][plan["shifts"]["queue"] == queue]  # the selected queue's shifts, not every queue's
+        # a plan over skill groups has shifts of groups ("chat_en+chat_zh"): those serving this queue
+        units = [unit for unit in plan["coverage"]["queue"].drop_duplicates() if queue in str(unit).split("+")]
+        if len(units) > 1:
+            unit = st.selectbox(f"Shifts of the skill group serving {_plain(queue)}", units, key=f"unit:{queue}")
+        else:
+            unit = units[0] if units else queue
+        if "+" in "".join(map(str, units)):
+            st.caption(_plain(f"Shifts are planned per skill group (agents who serve the same queues); "
+                              f"{', '.join(map(str, units))} serve {queue}."))
+        mine = plan["shifts"][plan["shifts"]["queue"] == unit]  # the selected queue's shifts, not every queue's
         shifts = mine.assign(queue=lambda f: f["queue"].map(_chart_label),
                              shift_id=lambda f: f["shift_id"].map(_chart_label))
         st.plotly_chart(charts.shifts_figure(shifts, day), key="chart_shifts")
-        st.plotly_chart(charts.coverage_figure(_queue_rows(plan["coverage"], queue), _chart_label(queue)),
+        st.plotly_chart(charts.coverage_figure(_queue_rows(plan["coverage"], unit), _chart_label(unit)),
                         key="chart_coverage")
-        cover = plan["coverage"][plan["coverage"]["queue"] == queue]
+        cover = plan["coverage"][plan["coverage"]["queue"] == unit]
         short = cover[cover["gap"] < 0]
         left, right = st.columns(2)
         left.metric("Intervals short", len(short))

@@ -30,6 +30,7 @@ __all__ = [
     "RosterRules",
     "ShiftRules",
     "Site",
+    "SkillRules",
     "load_config",
     "parse_clock",
     "queue_table_notes",
@@ -270,6 +271,14 @@ class RosterRules(_Section):
     mip_rel_gap: float = Field(0.01, ge=0, lt=1)
 
 
+class SkillRules(_Section):
+    """Multi-skill staffing (``staffing.skillgroups``), used when an agents file is given."""
+
+    # true: `plan --agents` plans shifts over the agents file's skill groups (a bilingual agent
+    # counted once); false: every queue on its own, as without an agents file
+    plan_by_group: bool = True
+
+
 class Config(_Section):
     """All settings of one site."""
 
@@ -279,6 +288,7 @@ class Config(_Section):
     forecast: ForecastSettings = ForecastSettings()
     shifts: ShiftRules = ShiftRules()
     roster: RosterRules = RosterRules()
+    skills: SkillRules = SkillRules()
 
     @model_validator(mode="before")
     @classmethod

@@ -44,11 +44,12 @@ from core.schema import interval_minutes, validate_frame_a, validate_frame_b, va
 from staffing.requirements import requirements
 from staffing.roster import Roster, assign_roster, weekly_grid
 from staffing.shiftplan import ShiftPlan, plan_shifts
+from staffing.groupplan import GroupPlan, plan_groups
 from staffing.weekplan import plan_week
 
 __all__ = ["LoadedPlan", "PlanRun", "QueuePlan", "QueueTask", "forecast_start", "load_plan", "plan_files", "plan_queue", "run_plan"]
 
-SHIFT_PLAN, ROSTER = "shift plan", "roster"  # failure keys beside the queue names
+SHIFT_PLAN, ROSTER, SKILL_GROUPS = "shift plan", "roster", "skill groups"  # failure keys beside the queue names
 # imported once by the fork server local workers start from; the models import statsmodels lazily
 _PRELOAD = ("shiftcast.pipeline", "statsmodels.tsa.exponential_smoothing.ets", "statsmodels.tsa.statespace.sarimax",
             "statsmodels.tsa.seasonal")
@@ -60,8 +61,10 @@ WORKBOOK_MAX_ROWS = 25_000  # plan.xlsx is left out above this many rows (openpy
 class PlanRun:
     """Everything one plan run produced.
 
-    ``failures`` maps a queue, ``"shift plan"``, ``"shift plan (QUEUE)"`` or ``"roster"``
-    to its error message. ``seconds``: wall-clock seconds of this process's stages
+    ``failures`` maps a queue, ``"shift plan"``, ``"shift plan (QUEUE)"``, ``"skill groups"``
+    or ``"roster"`` to its error message. With an agents file and ``[skills] plan_by_group``,
+    ``shift_plan`` is the plan over skill groups (``skill_plan``), and ``dedicated_plan`` the
+    queues' own plan it is compared with. ``seconds``: wall-clock seconds of this process's stages
     (``queues``: all queue tasks, in parallel; ``shift_plan``: combining the queues'
     plans, or the joint solve; ``roster``). ``queue_seconds``: per queue, its task's
     ``QueuePlan.seconds`` (in a worker).
@@ -77,6 +80,8 @@ class PlanRun:
     seconds: dict[str, float] = field(default_factory=dict)
     queue_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
     events: pd.DataFrame | None = None
+    skill_plan: GroupPlan | None = None  # the plan over skill groups, when it is the shift plan
+    dedicated_plan: ShiftPlan | None = None  # then the queues' own plan, for comparison
 
 
 @dataclass(frozen=True)
@@ -275,18 +280,29 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     plans = {queue: results[queue].shift_plan for queue in done if results[queue].shift_plan is not None}
     shift_plan = _shift_plan(plans, table, config, failures)
     seconds["shift_plan"] = round(time.perf_counter() - began, 3)
+    skill_plan = dedicated_plan = None
+    if shift_plan is not None and agents is not None and config.skills.plan_by_group:
+        began = time.perf_counter()
+        try:
+            skill_plan = plan_groups(forecast.forecast, table, agents, config,
+                                     interval_seconds=shift_plan.interval_minutes * 60, week_start=shift_plan.week_start)
+            if skill_plan is not None:
+                dedicated_plan, shift_plan = shift_plan, skill_plan.shift_plan
+        except Exception as error:  # noqa: BLE001 - the queues' own plan stays
+            failures[SKILL_GROUPS] = _message(error)
+        seconds["skill_groups"] = round(time.perf_counter() - began, 3)
     roster = None
     if shift_plan is None and agents is not None:
         failures[ROSTER] = "skipped: there is no shift plan to roster the agents onto"
     if shift_plan is not None and agents is not None:
         began = time.perf_counter()
         try:
-            roster = assign_roster(shift_plan, agents, config)
+            roster = assign_roster(shift_plan, agents if skill_plan is None else skill_plan.agents, config)
         except Exception as error:  # noqa: BLE001 - the plan is still written
             failures[ROSTER] = _message(error)
         seconds["roster"] = round(time.perf_counter() - began, 3)
     return PlanRun(history, config, forecast, table, shift_plan, roster, failures, seconds,
-                   {queue: results[queue].seconds for queue in done}, events)
+                   {queue: results[queue].seconds for queue in done}, events, skill_plan, dedicated_plan)
 
 
 def _run(function, *args):
@@ -327,6 +343,8 @@ def _tables(run: PlanRun) -> dict[str, pd.DataFrame]:
               "backtest": run.forecast.backtest, "peaks": run.forecast.peaks, "heatmap": run.forecast.heatmap}
     if run.shift_plan is not None:
         tables |= {"shifts": run.shift_plan.shifts, "coverage": run.shift_plan.coverage}
+    if run.skill_plan is not None:
+        tables |= {"requirements_by_group": run.skill_plan.by_group, "service_by_queue": run.skill_plan.simulated}
     if run.roster is not None:
         tables |= {"roster": run.roster.roster, "roster_grid": weekly_grid(run.roster.roster),
                    "unassigned": run.roster.unassigned, "agent_summary": run.roster.agents}
@@ -396,7 +414,21 @@ def run_record(run: PlanRun, *, inputs: dict[str, str | Path | None], horizon: s
         record["shift_plan"] = run.shift_plan.summary()
     if run.roster is not None:
         record["roster"] = run.roster.summary()
+    if run.skill_plan is not None:
+        record["skill_groups"] = _skill_facts(run)
     return record
+
+
+def _skill_facts(run: PlanRun) -> dict:
+    """run.json's ``skill_groups``: the groups, and the plan over them against the queues' own."""
+    plan, own, desk = run.shift_plan, run.dedicated_plan, run.skill_plan.desk
+    return {
+        "groups": {name: {"queues": list(members), "agents": count} for name, (members, count) in desk.groups.items()},
+        "cost": round(plan.cost, 3), "dedicated_cost": round(own.cost, 3),
+        "saving": round(1 - plan.cost / own.cost, 4) if own.cost else 0.0,
+        "paid_agent_hours": round(plan.paid_agent_hours, 2), "dedicated_paid_agent_hours": round(own.paid_agent_hours, 2),
+        "simulated_service_level": {q: round(v, 4) for q, v in plan.service_level.items() if q in desk.queues},
+    }
 
 
 def plan_files(run: PlanRun, record: dict, report_html: str) -> dict[str, object]:

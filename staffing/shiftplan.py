@@ -45,6 +45,7 @@ weeks, DST changing a shift's real length.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,8 +187,10 @@ def _week_rows(requirements: pd.DataFrame, start: pd.Timestamp, step_minutes: in
     position in the week. An interval of the week without a row is closed (no agents
     needed, a zero row is added) when the queue has no row at that weekday and time
     anywhere in the requirements (nights of a desk that closes), or when it has no row on
-    that weekday at all and ``weekly_hours`` (the site's opening hours) close that day;
-    any other missing interval is an error."""
+    that weekday at all and either ``weekly_hours`` (the site's opening hours) close that
+    day or, with no opening hours set, the queue's rows run through the whole week (a
+    forecast leaves out the weekdays its history shows closed); any other missing interval
+    is an error."""
     timezone = str(start.tz)
     end = _local_midnight(start.tz_localize(None) + pd.Timedelta(days=DAYS_PER_WEEK), timezone)
     expected = pd.Series(pd.date_range(start, end, freq=f"{step_minutes}min", inclusive="left"))
@@ -201,7 +204,10 @@ def _week_rows(requirements: pd.DataFrame, start: pd.Timestamp, step_minutes: in
         open_at = set(zip(*_wall_clock(rows["interval_start"])))
         open_days = {weekday for weekday, _ in open_at}
         weekday, minute = _wall_clock(missing)
-        site_closed = [weekly_hours is not None and weekly_hours[day] is None for day in range(DAYS_PER_WEEK)]
+        days = rows["interval_start"].dt.tz_localize(None).dt.normalize()  # the rows' first and last local days
+        spans_week = days.min() <= start.tz_localize(None) and days.max() >= expected.iloc[-1].tz_localize(None).normalize()
+        site_closed = [weekly_hours[day] is None if weekly_hours is not None else spans_week
+                       for day in range(DAYS_PER_WEEK)]
         closed = np.array([(d, m) not in open_at if d in open_days else site_closed[d] for d, m in zip(weekday, minute)])
         if not closed.all():
             gaps = missing[~closed]
@@ -403,16 +409,42 @@ def _add_queue(model: MilpModel, queue: _Queue, working, templates: ShiftTemplat
                           count=periods.size, lower=target)
 
 
-def _solve(queues: list[_Queue], templates: ShiftTemplates, working, on_duty, config: Config, step_seconds: float):
+def _add_pooled(model: MilpModel, queues: list[_Queue], pooled, working, shortfall_cost: float) -> None:
+    """For each (names, need per slot) of ``pooled``: the agents working in the queues NAMES together
+    cover ``need`` at every slot (or pay the shortfall cost)."""
+    t_index, j_index = working.nonzero()
+    by_name = {queue.name: queue for queue in queues}
+    for names, need in pooled:
+        members = [by_name[name] for name in names if name in by_name]
+        slots = np.flatnonzero(need > 0)
+        if not members or not slots.size:
+            continue
+        keep = np.isin(t_index, slots)
+        row_of = np.full(need.size, -1)
+        row_of[slots] = np.arange(slots.size)
+        short = model.add_variables(slots.size, cost=shortfall_cost, upper=need[slots])
+        rows = np.concatenate([row_of[t_index[keep]]] * len(members) + [np.arange(slots.size)])
+        cols = np.concatenate([m.starts[j_index[keep]] for m in members] + [short])
+        model.add_constraints(rows, cols, 1.0, count=slots.size, lower=need[slots])
+
+
+def _solve(queues: list[_Queue], templates: ShiftTemplates, working, on_duty, config: Config, step_seconds: float,
+           pooled=(), max_paid_hours=None):
     """Build and solve the MILP; add ``max_agents`` rows where a solution breaks the cap, and re-solve.
 
-    ``working`` and ``on_duty``: the templates' (T, J) coverage matrices."""
+    ``working`` and ``on_duty``: the templates' (T, J) coverage matrices; ``pooled``: see
+    :func:`_add_pooled`; ``max_paid_hours``: queue -> most paid hours of its shifts in the week."""
     rules = config.shifts
     model = MilpModel()
     shortfall_cost = SHORTFALL_COST_FACTOR * templates.cost.max()
     for queue in queues:
         _add_queue(model, queue, working, templates, rules.plan_to, shortfall_cost, step_seconds,
                    rules.within_open_hours)
+    _add_pooled(model, queues, pooled, working, shortfall_cost)
+    for queue in queues:
+        if queue.name in (max_paid_hours or {}):
+            model.add_constraints(np.zeros(len(templates), np.int64), queue.starts, templates.paid_hours, count=1,
+                                  upper=float(max_paid_hours[queue.name]))
     total_required = np.zeros(templates.slots_per_week)
     for queue in queues:
         np.add.at(total_required, queue.rows["slot"].to_numpy(), queue.rows["agents_scheduled"].to_numpy(float))
@@ -522,8 +554,16 @@ def _weighted_levels(coverage: pd.DataFrame, requirements: pd.DataFrame) -> dict
     return levels
 
 
-def plan_shifts(requirements: pd.DataFrame, config: Config, *, week_start: object = None) -> ShiftPlan:
+def plan_shifts(requirements: pd.DataFrame, config: Config, *, week_start: object = None,
+                pooled: Sequence[tuple[tuple[str, ...], pd.Series]] = (),
+                max_paid_hours: Mapping[str, float] | None = None) -> ShiftPlan:
     """The cheapest shift plan of one week for validated Frame B ``requirements``.
+
+    ``pooled``: extra coverage for sets of the requirements' queues together, each (names,
+    agents to schedule per ``interval_start``): skill groups that share queues
+    (:mod:`staffing.groupplan`); intervals of the week it does not name need none.
+    ``max_paid_hours``: queue -> the most paid hours its shifts may have in the week (the
+    hours its agents can give).
 
     ``config.shifts`` gives the shift rules, costs and solver limits; ``config`` also
     gives each queue's settings (shrinkage, concurrency, targets) for the service levels.
@@ -551,7 +591,15 @@ def plan_shifts(requirements: pd.DataFrame, config: Config, *, week_start: objec
         if config.shifts.plan_to != "requirement" and not settings.deferred:
             need = _sl_floor(rows, settings, step_seconds)
         _uncoverable(rows, need, covered, config)
-    solution, seconds = _solve(queues, templates, working, on_duty, config, step_seconds)
+    slots_of = pd.Series(np.concatenate([q.rows["slot"].to_numpy() for q in queues]),
+                         index=pd.concat([q.rows["interval_start"] for q in queues])).groupby(level=0).first()
+    needs = []
+    for names, need in pooled:
+        per_slot = np.zeros(templates.slots_per_week)
+        inside = need[need.index.isin(slots_of.index)]
+        np.maximum.at(per_slot, slots_of.loc[inside.index].to_numpy(), inside.to_numpy(float))
+        needs.append((tuple(names), per_slot))
+    solution, seconds = _solve(queues, templates, working, on_duty, config, step_seconds, needs, max_paid_hours)
     shifts = _shifts_table(queues, solution.x, templates, start)
     coverage = _coverage_table(queues, solution.x, working, on_duty, step_seconds)
     return ShiftPlan.from_tables(

@@ -16,11 +16,13 @@ How many agents each group needs, per interval (:func:`requirements_by_group`):
    at the strictest of S's targets (each queue's service level at its own answer time;
    the occupancy cap the most cautious of S's), in slots of the shared concurrency, and at least each queue's
    ``min_agents``. For a single queue this is its dedicated Erlang requirement.
-2. **Cheapest allocation.** A small integer program per interval (HiGHS via scipy) picks
-   whole agents per group meeting every bound at the fewest agents, no group above its
-   headcount in the agents file, preferring agents with more skills when it is a tie
-   (they can only help). The bounds are necessary, not sufficient: a cross-skilled agent
-   counted in two bounds cannot be in both queues at once.
+2. **Cheapest allocation.** A linear program over the horizon (HiGHS via scipy) shares
+   agents out per group and interval meeting every bound at the fewest agents, no group
+   above its headcount in the agents file in any interval, and a cross-skilled group within
+   the weekly hours its agents can give (so a roster can staff it), preferring agents with
+   more skills when it is a tie (they can only help); then a small integer program per
+   interval makes them whole, cross-skilled agents within the LP's share rounded up. The bounds are necessary, not
+   sufficient: a cross-skilled agent counted in two bounds cannot be in both queues at once.
 3. **Checked by simulation.** Each interval's allocation is simulated in steady state
    (:mod:`staffing.multiskill`, specialists-first routing); while a queue misses its
    service level, one agent is added to the group that helps the worst queue most.
@@ -39,6 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from core.config import Config
@@ -47,20 +50,27 @@ from staffing import erlang
 from staffing.multiskill import QueueLoad, SkillGroup, simulate_skills
 from staffing.requirements import handle_seconds
 
-__all__ = ["Desk", "dedicated_agents", "desk_groups", "group_name", "requirements_by_group", "simulate_plan"]
+__all__ = ["Desk", "dedicated_agents", "desk_groups", "group_name", "requirements_by_group", "pooled_bounds", "simulate_plan", "subsets"]
 
 MAX_SUBSETS_QUEUES = 10  # above this many live queues only single queues, pairs and the whole desk are bounded
 CHECK_INTERVALS = 3  # steady-state check: the interval's load repeated, the first a warm-up
 CHECK_REPLICATIONS = 40
 MAX_ADDED = 20  # agents the simulation check may add to one interval
+# the share of a cross-skilled group's contract hours the requirement may count on as hours on
+# contacts before shrinkage: a week's shift plan pays about 1.35 h per hour it must cover on the
+# sample desk (breaks, shifts longer than the peaks they cover), and rosters need some slack
+AVAILABLE_SHARE = 0.65
+SMOOTHING = 1.0  # cost of a change of one agent in a group's requirement between intervals (in agent-intervals)
 
 
 @dataclass(frozen=True)
 class Desk:
-    """The live queues, and per skill group (name -> queues, headcount in the agents file)."""
+    """The live queues; per skill group (name -> queues, headcount in the agents file); and per
+    group the weekly contract hours of the agents who can work it (its own and those with more skills)."""
 
     queues: tuple[str, ...]
     groups: dict[str, tuple[tuple[str, ...], int]]
+    weekly_hours: dict[str, float]
 
 
 def group_name(queues: Sequence[str]) -> str:
@@ -73,6 +83,7 @@ def desk_groups(agents: pd.DataFrame, config: Config, queues: Sequence[str], *, 
     live = tuple(q for q in queues if not config.queue(q)[0].deferred)
     languages = config.roster.queue_languages
     groups: dict[str, list] = {}
+    served_hours: list[tuple[set[str], float]] = []
     for agent in agents.itertuples(index=False):
         unknown = sorted(set(agent.skills) - known)
         if unknown:
@@ -85,14 +96,17 @@ def desk_groups(agents: pd.DataFrame, config: Config, queues: Sequence[str], *, 
             if able else []
         if served:
             groups.setdefault(group_name(served), [tuple(served), 0])[1] += 1
+            served_hours.append((set(served), float(agent.contract_hours_per_week)))
     orphans = [q for q in live if not any(q in members for members, _ in groups.values())]
     if orphans:
         raise InputError(f"{source}: no agent can serve queue(s) {', '.join(orphans)}; give some agents that skill "
                          f"(and the language in [roster] queue_languages)")
-    return Desk(live, {name: (members, count) for name, (members, count) in sorted(groups.items())})
+    hours = {name: sum(h for mine, h in served_hours if set(members) <= mine) for name, (members, _) in groups.items()}
+    return Desk(live, {name: (members, count) for name, (members, count) in sorted(groups.items())},
+                dict(sorted(hours.items())))
 
 
-def _subsets(queues: Sequence[str], config: Config) -> list[tuple[str, ...]]:
+def subsets(queues: Sequence[str], config: Config) -> list[tuple[str, ...]]:
     """The sets of queues bounded in step 1: within each concurrency class, every subset (single
     queues, pairs and the whole class when it has more than MAX_SUBSETS_QUEUES queues)."""
     result = []
@@ -133,20 +147,75 @@ def _pooled_agents(subset: Sequence[str], volume: dict, aht: dict, config: Confi
     return np.maximum(needed, np.where(total > 0, floor, 0) if floor else 0)
 
 
-def _allocate(bounds: dict[tuple[str, ...], int], desk: Desk) -> np.ndarray:
-    """Whole agents per group meeting every pooled bound at the fewest agents (step 2)."""
+def _allocate(bounds: dict[tuple[str, ...], np.ndarray], desk: Desk, config: Config,
+              interval_seconds: float) -> np.ndarray:
+    """Whole agents per interval and group (K, G) meeting every pooled bound with the fewest
+    agents (step 2). A linear program over the horizon: no group above its headcount in any
+    interval; a cross-skilled group within the hours its agents can give (:func:`_hour_limits`;
+    beyond them an agent-interval costs double); every change of a group's agents from one
+    interval to the next costs ``SMOOTHING`` (shifts last hours: a group whose requirement
+    jumps up and down costs more shifts than it saves). Then a small integer program per
+    interval makes each group whole within the LP's value rounded down and up."""
     names = list(desk.groups)
+    n_groups, n_intervals = len(names), len(next(iter(bounds.values())))
     skills = [set(desk.groups[g][0]) for g in names]
-    rows = [[1.0 if skills[i] & set(subset) else 0.0 for i in range(len(names))] for subset in bounds]
-    cost = np.array([1.0 - 1e-3 * len(s) for s in skills])
-    caps = np.array([desk.groups[g][1] for g in names], dtype=float)
-    result = milp(cost, constraints=LinearConstraint(np.array(rows), lb=np.array(list(bounds.values()), dtype=float)),
-                  integrality=np.ones(len(names)), bounds=Bounds(0, caps))
-    if result.x is None:
-        short = {"+".join(s): n for s, n in bounds.items()}
-        raise InputError(f"the agents file has too few agents for this load: the pooled needs are {short} but the "
-                         f"groups have {dict(zip(names, caps.astype(int).tolist()))} agents; add agents or skills")
-    return np.round(result.x).astype(np.int64)
+    flex = [i for i, s in enumerate(skills) if len(s) > 1]
+    n_x, n_d = n_groups * n_intervals, n_groups * (n_intervals - 1)  # x[k, g] at k * n_groups + g
+    touch = np.array([[1.0 if skills[g] & set(subset) else 0.0 for g in range(n_groups)] for subset in bounds])
+    need = np.stack(list(bounds.values()), axis=1).astype(float)  # (K, subsets)
+    coverage = sparse.kron(sparse.identity(n_intervals), touch)
+    step = sparse.eye(n_x - n_groups, n_x, k=n_groups) - sparse.eye(n_x - n_groups, n_x)  # x[k+1] - x[k]
+    weekly = sparse.lil_matrix((len(flex), n_x))
+    for row, g in enumerate(flex):
+        weekly[row, g:n_x:n_groups] = 1.0
+    n_slack = len(flex)
+
+    def widen(matrix, x_part, d_part=None, slack_part=None):
+        return sparse.hstack([matrix if x_part else sparse.csr_matrix((matrix.shape[0], n_x)),
+                              d_part if d_part is not None else sparse.csr_matrix((matrix.shape[0], n_d)),
+                              slack_part if slack_part is not None else sparse.csr_matrix((matrix.shape[0], n_slack))])
+
+    constraints = [
+        LinearConstraint(widen(coverage, True), lb=need.ravel(), ub=np.inf),
+        LinearConstraint(widen(step, True, sparse.eye(n_d)), lb=0, ub=np.inf),  # d >= x[k+1] - x[k]
+        LinearConstraint(widen(-step, True, sparse.eye(n_d)), lb=0, ub=np.inf),  # d >= x[k] - x[k+1]
+    ]
+    if flex:
+        constraints.append(LinearConstraint(widen(weekly.tocsr(), True, None, -sparse.eye(n_slack)), lb=-np.inf,
+                                            ub=_hour_limits(desk, config, [names[g] for g in flex], n_intervals,
+                                                            interval_seconds)))
+    headcount = np.array([desk.groups[g][1] for g in names])
+    cost = np.concatenate([np.tile([1.0 - 1e-3 * len(s) for s in skills], n_intervals), np.full(n_d, SMOOTHING),
+                           np.full(n_slack, 2.0)])
+    upper = np.concatenate([np.tile(headcount, n_intervals), np.full(n_d + n_slack, np.inf)])
+    relaxed = milp(cost, constraints=constraints, bounds=Bounds(0, upper))
+    if relaxed.x is None:
+        peak = {"+".join(subset): int(needed.max()) for subset, needed in bounds.items()}
+        raise InputError(f"the agents file has too few agents for this load: at the peak the pooled needs are {peak} "
+                         f"but the groups have {dict(zip(names, headcount.tolist()))} agents; add agents or skills")
+    share = relaxed.x[:n_x].reshape(n_intervals, n_groups)
+    whole = np.zeros((n_intervals, n_groups), dtype=np.int64)
+    for k in range(n_intervals):
+        low, high = np.floor(share[k] + 1e-6), np.minimum(np.ceil(share[k] - 1e-6), headcount)
+        found = milp(cost[:n_groups], constraints=LinearConstraint(touch, lb=need[k]), integrality=np.ones(n_groups),
+                     bounds=Bounds(low, high))
+        if found.x is None:  # rounding left too little: any headcount within the file
+            found = milp(cost[:n_groups], constraints=LinearConstraint(touch, lb=need[k]),
+                         integrality=np.ones(n_groups), bounds=Bounds(0, headcount))
+        whole[k] = np.round(found.x).astype(np.int64)
+    return whole
+
+
+def _hour_limits(desk: Desk, config: Config, groups: list[str], n_intervals: int,
+                 interval_seconds: float) -> np.ndarray:
+    """Agent-intervals on contacts each of GROUPS can give over the horizon: the weekly contract
+    hours of the agents who can work it, less shrinkage, times ``AVAILABLE_SHARE``; a horizon
+    of a week or more pro rata, a shorter one a fifth of the week per day begun (five shifts a week)."""
+    hours = n_intervals * interval_seconds / 3600
+    weeks = hours / 168 if hours >= 168 else min(1.0, max(1.0, hours / 24) / 5)
+    shrinkage = [max(config.queue(q)[0].shrinkage for q in desk.groups[g][0]) for g in groups]
+    return np.array([desk.weekly_hours[g] * (1 - s) * AVAILABLE_SHARE * weeks / (interval_seconds / 3600)
+                     for g, s in zip(groups, shrinkage)])
 
 
 def _loads(desk: Desk, config: Config, volume: dict, aht: dict, columns, repeat: int) -> list[QueueLoad]:
@@ -206,6 +275,31 @@ def _check(agents: np.ndarray, desk: Desk, config: Config, volume: dict, aht: di
     return agents
 
 
+def _loads_by_queue(forecast: pd.DataFrame, config: Config, desk: Desk) -> tuple[pd.DatetimeIndex, dict, dict]:
+    """The live queues' intervals, and per queue volume and AHT on them (arrays)."""
+    rows = forecast[forecast["queue"].isin(desk.queues)]
+    stamps = pd.DatetimeIndex(sorted(rows["interval_start"].unique()))
+    volume, aht = {}, {}
+    for q in desk.queues:
+        mine = rows[rows["queue"] == q].set_index("interval_start").reindex(stamps)
+        volume[q] = mine["volume"].fillna(0.0).to_numpy(float)
+        aht[q] = handle_seconds(mine.reset_index(), config.queue(q)[0])
+    return stamps, volume, aht
+
+
+def pooled_bounds(forecast: pd.DataFrame, config: Config, desk: Desk, *,
+                  interval_seconds: float) -> dict[tuple[str, ...], pd.Series]:
+    """Step 1 for every set of live queues: the agents to schedule (after the set's largest
+    shrinkage) that the groups serving some queue of it need together, per interval."""
+    stamps, volume, aht = _loads_by_queue(forecast, config, desk)
+    result = {}
+    for subset in subsets(desk.queues, config):
+        shrinkage = max(config.queue(q)[0].shrinkage for q in subset)
+        need = _pooled_agents(subset, volume, aht, config, interval_seconds)
+        result[subset] = pd.Series(np.ceil(need / (1 - shrinkage) - 1e-9).astype(np.int64), index=stamps)
+    return result
+
+
 def requirements_by_group(forecast: pd.DataFrame, config: Config, desk: Desk, *, interval_seconds: float,
                           check: bool = True, seed: int = 0) -> pd.DataFrame:
     """Agents per skill group and interval for the live queues of Frame A ``forecast``.
@@ -215,25 +309,12 @@ def requirements_by_group(forecast: pd.DataFrame, config: Config, desk: Desk, *,
     the whole desk could need, step 1 for all its queues: a lower bound on the groups'
     sum). ``check``: refine each interval by simulation (step 3).
     """
-    rows = forecast[forecast["queue"].isin(desk.queues)]
-    stamps = pd.DatetimeIndex(sorted(rows["interval_start"].unique()))
-    volume, aht = {}, {}
-    for q in desk.queues:
-        mine = rows[rows["queue"] == q].set_index("interval_start").reindex(stamps)
-        settings = config.queue(q)[0]
-        volume[q] = mine["volume"].fillna(0.0).to_numpy(float)
-        aht[q] = handle_seconds(mine.reset_index(), settings)
+    stamps, volume, aht = _loads_by_queue(forecast, config, desk)
     bounds = {subset: _pooled_agents(subset, volume, aht, config, interval_seconds)
-              for subset in _subsets(desk.queues, config)}
+              for subset in subsets(desk.queues, config)}
     names = list(desk.groups)
-    cache: dict[tuple, np.ndarray] = {}
-    allocation = np.zeros((len(stamps), len(names)), dtype=np.int64)
+    allocation = _allocate(bounds, desk, config, interval_seconds)
     for k in range(len(stamps)):
-        need = {subset: int(values[k]) for subset, values in bounds.items()}
-        key = tuple(need.values())
-        if key not in cache:
-            cache[key] = _allocate(need, desk)
-        allocation[k] = cache[key]
         if check and any(volume[q][k] > 0 for q in desk.queues):
             allocation[k] = _check(allocation[k], desk, config, volume, aht, k, interval_seconds, seed)
     shrinkage = {g: max(config.queue(q)[0].shrinkage for q in desk.groups[g][0]) for g in names}

@@ -208,6 +208,15 @@ def test_a_desk_with_closed_nights_and_weekends_is_planned_for_its_open_hours():
         plan_shifts(frame, config(lengths_hours=[7]))  # a weekend without rows may be a short file: say how to tell
 
 
+def test_weekdays_a_forecast_leaves_out_are_closed_when_its_rows_run_through_the_week():
+    """A weekday-only forecast of two weeks and no opening hours set (an upload of the fpp3
+    bank): its weekends have no rows because the history shows them closed."""
+    frame = _open_rows(frame_b({"a": daily({(7, 21): 2}, days=14)}), days=range(5))
+    plan = plan_shifts(frame, config(lengths_hours=[7]))
+    assert plan.week_start == pd.Timestamp(MONDAY, tz="UTC") and plan.shortfall_agent_hours == 0
+    assert plan.cost == pytest.approx(5 * 2 * 14)
+
+
 def test_closed_nights_are_learned_from_the_rows_and_a_24_7_file_starting_mid_day_waits_for_midnight():
     nights = _open_rows(frame_b({"a": daily({(7, 21): 1})}))  # every day 07:00-21:00, no config
     plan = plan_shifts(nights, config(lengths_hours=[7]))

@@ -45,7 +45,7 @@ def test_skill_groups_need_fewer_agents_and_an_independent_simulation_meets_ever
     dedicated = dedicated_agents(requirements(forecast, config, interval_seconds=INTERVAL_SECONDS), desk)
     multi = by_group["agents_required"].sum()
     bound = by_group.drop_duplicates("interval_start")["pooled_bound"].sum()
-    assert bound <= multi <= 0.85 * dedicated, (bound, multi, dedicated)  # clearly fewer than islands
+    assert bound <= multi <= 0.9 * dedicated, (bound, multi, dedicated)  # clearly fewer than islands
 
     simulated = simulate_plan(forecast, config, desk, by_group, interval_seconds=INTERVAL_SECONDS,
                               replications=100, seed=99)

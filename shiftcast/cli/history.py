@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from forecast.calendar import read_events
+from forecast.hours import with_history_hours
 from forecast.ingest import Columns, ingest, read_source
 from shiftcast.cli.options import duration_seconds
 from core.config import Config, load_config, queue_table_notes
@@ -100,8 +101,9 @@ def load_inputs(*, history: str, config: Path | None, interval: str | None, even
     forecast_settings = settings.forecast.model_copy(update={} if folds is None else {"folds": folds})
     site = settings.site.model_copy(update={"interval_minutes": None if minutes is None else minutes})
     settings = settings.model_copy(update={"site": site, "forecast": forecast_settings})
+    settings, hour_notes = with_history_hours(settings, ingested.frame)
     table = None if events is None else read_events(read_table(events), timezone, source=events.name)
-    notes = (*ingested.notes, *queue_table_notes(settings, ingested.frame["queue"].unique()))
+    notes = (*ingested.notes, *hour_notes, *queue_table_notes(settings, ingested.frame["queue"].unique()))
     return Loaded(ingested.frame, settings, table, notes)
 
 

@@ -123,6 +123,12 @@ def command(
         cause = shortfall_cause(plan, settings.shifts.max_agents)
         if cause is not None:
             console.print(f"SHORT {plan.shortfall_agent_hours:,.1f} agent-hours: {cause}", markup=False)
+    if "skill_groups" in record:
+        facts = record["skill_groups"]
+        levels = ", ".join(f"{q} {v:.1%}" for q, v in facts["simulated_service_level"].items())
+        console.print(f"skill groups ({', '.join(facts['groups'])}): cost {facts['cost']:,.0f} against "
+                      f"{facts['dedicated_cost']:,.0f} with every queue on its own ({facts['saving']:.1%} less); "
+                      f"simulated service level {levels}", markup=False)
     if run.roster is not None:
         facts = run.roster.summary()
         console.print(f"roster: {facts['shifts_assigned']:,} shifts to {facts['agents']} agents, "

@@ -1,0 +1,83 @@
+"""``shiftcast plan --agents`` on a desk with bilingual agents plans shifts over skill groups:
+cheaper than every queue on its own, every live queue at its target in an independent
+simulation, and a roster that gives each group's shifts to agents with all its skills."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from core.config import config_from_dict
+from core.schema import validate_agents
+from shiftcast.pipeline import load_plan, plan_files, run_plan, run_record
+from tests.forecast_helpers import make_history
+
+SETTINGS = {
+    "site": {"name": "Bilingual desk", "timezone": "Europe/Malta", "interval_minutes": 60},
+    "queue_defaults": {"max_occupancy": None, "shrinkage": 0.25},
+    "queues": {"chat_en": {"channel": "chat", "concurrency": 2, "answer_seconds": 60},
+               "chat_zh": {"channel": "chat", "concurrency": 2, "answer_seconds": 60},
+               "mail": {"channel": "email", "response_hours": 4}},
+    "forecast": {"horizon_days": 7, "folds": 2, "models": ["slot_median_8w"]},
+    "shifts": {"start_step_minutes": 60, "lengths_hours": [8], "break_minutes": {}, "time_limit_seconds": 30},
+    "roster": {"time_limit_seconds": 20, "queue_languages": {"chat_en": "en", "chat_zh": "zh", "mail": "en"}},
+}
+SKILLS = {"chat_en;mail": ("en", 14), "chat_zh": ("zh", 6), "chat_en;chat_zh": ("en;zh", 6), "mail": ("en", 3)}
+
+
+def desk() -> tuple[pd.DataFrame, pd.DataFrame]:
+    peaks = {"chat_en": 24.0, "chat_zh": 5.0, "mail": 6.0}  # contacts per hour at the daily peak
+    history = pd.concat([make_history(days=28, minutes=60, queues=(queue,), peak=peak, seed=i)
+                         for i, (queue, peak) in enumerate(peaks.items())], ignore_index=True)
+    history = history.assign(aht_seconds=history["queue"].map({"chat_en": 900.0, "chat_zh": 900.0, "mail": 600.0}))
+    rows = [(f"{skills}-{i}", 40, 4, 5, skills, languages) for skills, (languages, count) in SKILLS.items()
+            for i in range(count)]
+    agents = pd.DataFrame(rows, columns=["agent", "contract_hours_per_week", "min_shifts", "max_shifts", "skills",
+                                         "languages"])
+    return history, validate_agents(agents)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    history, agents = desk()
+    config = config_from_dict(SETTINGS)
+    grouped = run_plan(history, config, horizon=pd.Timedelta(days=7), agents=agents)
+    alone = run_plan(history, config_from_dict({**SETTINGS, "skills": {"plan_by_group": False}}),
+                     horizon=pd.Timedelta(days=7), agents=agents)
+    return grouped, alone, agents
+
+
+def test_the_plan_over_skill_groups_is_cheaper_and_meets_every_target(runs):
+    grouped, alone, _ = runs
+    assert grouped.failures == {} and grouped.skill_plan is not None
+    assert "chat_en+chat_zh" in set(grouped.shift_plan.shifts["queue"])
+    assert alone.skill_plan is None and set(alone.shift_plan.shifts["queue"]) <= {"chat_en", "chat_zh", "mail"}
+    assert grouped.dedicated_plan.cost == pytest.approx(alone.shift_plan.cost)
+    assert grouped.shift_plan.cost < alone.shift_plan.cost, (grouped.shift_plan.cost, alone.shift_plan.cost)
+    for queue in ("chat_en", "chat_zh"):
+        assert grouped.shift_plan.service_level[queue] >= 0.8, grouped.shift_plan.service_level
+
+
+def test_each_groups_shifts_go_to_agents_with_all_its_skills(runs):
+    grouped, _, agents = runs
+    skills = dict(zip(agents["agent"], agents["skills"]))
+    roster = grouped.roster.roster
+    assert len(roster) > 0
+    assert grouped.roster.summary()["shifts_unassigned"] <= runs[1].roster.summary()["shifts_unassigned"]
+    for agent, queue in zip(roster["agent"], roster["queue"]):
+        assert set(str(queue).split("+")) <= set(skills[agent]), (agent, queue)
+
+
+def test_the_run_folder_holds_the_groups_and_opens_again(runs, tmp_path):
+    grouped, _, _ = runs
+    record = run_record(grouped, inputs={}, horizon="7D", workers=1, dask_scheduler=None, roster=True)
+    facts = record["skill_groups"]
+    assert facts["groups"]["chat_en+chat_zh"] == {"queues": ["chat_en", "chat_zh"], "agents": 6}
+    assert facts["cost"] < facts["dedicated_cost"] and 0 < facts["saving"] < 1
+    files = plan_files(grouped, record, "<html></html>")
+    assert {"requirements_by_group.csv", "service_by_queue.csv"} <= set(files)
+    from core.output import write_folder
+
+    write_folder(tmp_path / "plan", files, command="plan")
+    loaded = load_plan(tmp_path / "plan")
+    assert "chat_en+chat_zh" in set(loaded.shifts["queue"]) and loaded.record["skill_groups"] == facts
