@@ -12,7 +12,7 @@ agents file, and returns the week's plan whose "queues" are the skill groups
    (:func:`staffing.shiftplan.plan_shifts` with ``pooled`` coverage: a group's own curve
    need not be followed, which would cost shifts; ``[shifts] plan_to`` must be
    ``requirement``: the service-level modes need one Erlang queue per row); a
-   cross-skilled group's shifts within the contract hours of the agents who can work them
+   cross-skilled group's shifts within ``ROSTERABLE_SHARE`` of the contract hours of the agents who can work them
    (flexible shifts cover more, so the plan would otherwise ask for more of them than a
    roster can staff),
 3. each live queue's service level at the planned staff, by an independent simulation
@@ -37,6 +37,10 @@ from staffing.shiftplan import ShiftPlan, plan_shifts, plan_week_start
 from staffing.skillgroups import Desk, desk_groups, pooled_bounds, requirements_by_group, simulate_plan
 
 __all__ = ["GroupPlan", "group_skills", "plan_groups"]
+
+# a cross-skilled group's shifts may use this share of its agents' contract hours: rest and
+# night rules, days off and unavailable days keep a roster from using every hour
+ROSTERABLE_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ def plan_groups(forecast: pd.DataFrame, table: pd.DataFrame, agents: pd.DataFram
     by_group = requirements_by_group(week, config, desk, interval_seconds=interval_seconds, seed=seed)
     pooled = _pooled_needs(week, by_group, desk, config, interval_seconds)
     rows = _group_rows(table, by_group.assign(agents_required=0, agents_scheduled=0), desk)
-    cross_skilled = {g: hours for g, hours in desk.weekly_hours.items() if len(desk.groups[g][0]) > 1}
+    cross_skilled = {g: hours * ROSTERABLE_SHARE for g, hours in desk.weekly_hours.items()
+                     if len(desk.groups[g][0]) > 1}
     plan = plan_shifts(rows, config, week_start=start, pooled=pooled, max_paid_hours=cross_skilled)
     planned = _on_contacts(plan, desk, config)
     simulated = simulate_plan(week, config, desk, planned, interval_seconds=interval_seconds, seed=seed + 1)

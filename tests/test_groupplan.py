@@ -81,3 +81,22 @@ def test_the_run_folder_holds_the_groups_and_opens_again(runs, tmp_path):
     write_folder(tmp_path / "plan", files, command="plan")
     loaded = load_plan(tmp_path / "plan")
     assert "chat_en+chat_zh" in set(loaded.shifts["queue"]) and loaded.record["skill_groups"] == facts
+
+
+def test_the_dashboard_shows_a_queues_skill_groups(runs, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from core.output import write_folder
+    from tests.conftest import ROOT
+
+    grouped, _, _ = runs
+    record = run_record(grouped, inputs={}, horizon="7D", workers=1, dask_scheduler=None, roster=True)
+    write_folder(tmp_path / "plan", plan_files(grouped, record, "<html></html>"), command="plan")
+    monkeypatch.setenv("SHIFTCAST_PLAN", str(tmp_path / "plan"))
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180).run()
+    app.sidebar.selectbox(key="queue").set_value("chat_zh").run()
+    assert not app.exception and not app.error
+    assert app.selectbox(key="unit:chat_zh").options == ["chat_en+chat_zh", "chat_zh"]
+    app.selectbox(key="unit:chat_zh").set_value("chat_en+chat_zh").run()
+    assert not app.exception and not app.error
+    assert any("serve chat" in c.value and "skill group" in c.value for c in app.caption)
