@@ -49,7 +49,8 @@ from staffing.weekplan import plan_week
 
 __all__ = ["LoadedPlan", "PlanRun", "QueuePlan", "QueueTask", "forecast_start", "load_plan", "plan_files", "plan_queue", "run_plan"]
 
-SHIFT_PLAN, ROSTER, SKILL_GROUPS = "shift plan", "roster", "skill groups"  # failure keys beside the queue names
+SHIFT_PLAN, ROSTER = "shift plan", "roster"  # failure keys beside the queue names
+SKILL_GROUPS = "skill groups"
 # imported once by the fork server local workers start from; the models import statsmodels lazily
 _PRELOAD = ("shiftcast.pipeline", "statsmodels.tsa.exponential_smoothing.ets", "statsmodels.tsa.statespace.sarimax",
             "statsmodels.tsa.seasonal")
@@ -61,8 +62,8 @@ WORKBOOK_MAX_ROWS = 25_000  # plan.xlsx is left out above this many rows (openpy
 class PlanRun:
     """Everything one plan run produced.
 
-    ``failures`` maps a queue, ``"shift plan"``, ``"shift plan (QUEUE)"``, ``"skill groups"``
-    or ``"roster"`` to its error message. With an agents file and ``[skills] plan_by_group``,
+    ``failures`` maps a queue, ``"shift plan"``, ``"shift plan (QUEUE)"`` or ``"roster"`` to
+    its error message. With an agents file and ``[skills] plan_by_group``,
     ``shift_plan`` is the plan over skill groups (``skill_plan``), and ``dedicated_plan`` the
     queues' own plan it is compared with. ``seconds``: wall-clock seconds of this process's stages
     (``queues``: all queue tasks, in parallel; ``shift_plan``: combining the queues'
@@ -82,6 +83,7 @@ class PlanRun:
     events: pd.DataFrame | None = None
     skill_plan: GroupPlan | None = None  # the plan over skill groups, when it is the shift plan
     dedicated_plan: ShiftPlan | None = None  # then the queues' own plan, for comparison
+    notes: tuple[str, ...] = ()  # for the user, e.g. why the skill groups were not used
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,7 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     shift_plan = _shift_plan(plans, table, config, failures)
     seconds["shift_plan"] = round(time.perf_counter() - began, 3)
     skill_plan = dedicated_plan = None
+    notes: list[str] = []
     if shift_plan is not None and agents is not None and config.skills.plan_by_group:
         began = time.perf_counter()
         try:
@@ -288,8 +291,8 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
                                      interval_seconds=shift_plan.interval_minutes * 60, week_start=shift_plan.week_start)
             if skill_plan is not None:
                 dedicated_plan, shift_plan = shift_plan, skill_plan.shift_plan
-        except Exception as error:  # noqa: BLE001 - the queues' own plan stays
-            failures[SKILL_GROUPS] = _message(error)
+        except Exception as error:  # noqa: BLE001 - the queues' own plan stays: a note, not a failure
+            notes.append(f"{SKILL_GROUPS}: not used, every queue planned on its own ({_message(error)})")
         seconds["skill_groups"] = round(time.perf_counter() - began, 3)
     roster = None
     if shift_plan is None and agents is not None:
@@ -302,7 +305,8 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
             failures[ROSTER] = _message(error)
         seconds["roster"] = round(time.perf_counter() - began, 3)
     return PlanRun(history, config, forecast, table, shift_plan, roster, failures, seconds,
-                   {queue: results[queue].seconds for queue in done}, events, skill_plan, dedicated_plan)
+                   {queue: results[queue].seconds for queue in done}, events, skill_plan, dedicated_plan,
+                   tuple(notes))
 
 
 def _run(function, *args):
@@ -392,7 +396,7 @@ def run_record(run: PlanRun, *, inputs: dict[str, str | Path | None], horizon: s
                              "seconds": run.queue_seconds.get(queue, {}), "model_notes": notes_of.get(queue, {})}
         else:
             queues[queue] = {"model": None, "error": run.failures.get(queue)}
-    notes = list(notes)
+    notes = [*notes, *run.notes]
     if _workbook_rows(run) > WORKBOOK_MAX_ROWS:
         notes.append(f"plan.xlsx left out: {_workbook_rows(run):,} rows (over {WORKBOOK_MAX_ROWS:,}); "
                      f"the same tables are in the CSV files")

@@ -124,9 +124,13 @@ def _pooled_needs(week: pd.DataFrame, by_group: pd.DataFrame, desk: Desk, config
     class at least what the checked allocation gives it (the simulation check's additions)."""
     bounds = pooled_bounds(week, config, desk, interval_seconds=interval_seconds)
     scheduled = by_group.pivot(index="interval_start", columns="skill_group", values="agents_scheduled")
+    touching = {subset: tuple(g for g, (members, _) in desk.groups.items() if set(members) & set(subset))
+                for subset in bounds}
     needs = []
     for subset, bound in bounds.items():
-        names = tuple(g for g, (members, _) in desk.groups.items() if set(members) & set(subset))
+        if any(set(subset) < set(other) and touching[other] == touching[subset] for other in bounds):
+            continue  # the same groups must also cover a larger set: that bound is the binding one
+        names = touching[subset]
         if not any(set(subset) < set(other) for other in bounds):  # a whole class
             bound = np.maximum(bound, scheduled[list(names)].sum(axis=1).reindex(bound.index).fillna(0))
         needs.append((names, bound))
