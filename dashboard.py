@@ -82,7 +82,8 @@ def load_base(plan_dir: str) -> dict:
                     events=plan.events, warnings=plan.warnings,
                     forecast=plan.forecast, backtest=plan.backtest, heatmap=plan.heatmap, peaks=plan.peaks,
                     requirements=plan.requirements, shifts=plan.shifts, coverage=plan.coverage, roster=plan.roster,
-                    plan_summary=plan.record.get("shift_plan"))
+                    plan_summary=plan.record.get("shift_plan"), skills=plan.record.get("skill_groups"),
+                    by_group=plan.by_group, service_by_queue=plan.service_by_queue)
     config = load_config(SAMPLE_CONFIG)
     history = ingest(read_table(SAMPLE_HISTORY), timezone=config.site.timezone).frame
     events = read_events(read_table(SAMPLE_EVENTS), config.site.timezone)
@@ -96,7 +97,8 @@ def load_base(plan_dir: str) -> dict:
                 shifts=None if run.shift_plan is None else run.shift_plan.shifts,
                 coverage=None if run.shift_plan is None else run.shift_plan.coverage,
                 roster=None if run.roster is None else run.roster.roster,
-                plan_summary=None if run.shift_plan is None else run.shift_plan.summary())
+                plan_summary=None if run.shift_plan is None else run.shift_plan.summary(),
+                skills=None, by_group=None, service_by_queue=None)
 
 
 @st.cache_data(show_spinner="Reading the upload...", max_entries=4)
@@ -235,7 +237,8 @@ if upload is not None:
         upload_key = (f"upload {upload.name} {hashlib.sha256(upload.getvalue()).hexdigest()[:16]} {mapping} "
                       f"{sorted(ignore.items())} {desk.model_dump_json()}")
         data = {**base, **uploaded, "source": f"upload {upload.name}", "key": upload_key, "config": config,
-                "roster": None, "events": None, "shifts": None, "coverage": None, "plan_summary": None}
+                "roster": None, "events": None, "shifts": None, "coverage": None, "plan_summary": None,
+                "skills": None, "by_group": None, "service_by_queue": None}
         for note in uploaded["notes"]:
             st.sidebar.info(_plain(note))
         try:
@@ -464,8 +467,40 @@ def staffing_view() -> None:
                      .round(dict.fromkeys(numbers, 3)), hide_index=True, key="requirements_table")
 
 
+def skills_view() -> None:
+    """A plan over skill groups: the groups that serve this queue, their agents by weekday and
+    hour, and each queue's simulated service level next to its own (dedicated) Erlang figure."""
+    facts, by_group, served = data.get("skills"), data.get("by_group"), data.get("service_by_queue")
+    if not facts or by_group is None or served is None:
+        return
+    st.subheader("Skill groups: agents who serve several queues")
+    mine = [name for name, group in facts["groups"].items() if queue in group["queues"]]
+    st.caption(_plain(f"Shifts are planned per skill group: cost {facts['cost']:,.0f} against "
+                      f"{facts['dedicated_cost']:,.0f} with every queue on its own ({facts['saving']:.1%} less). "
+                      f"Groups serving {queue}: {', '.join(mine)}."))
+    levels = pd.DataFrame({
+        "queue": list(facts["simulated_service_level"]),
+        "service level (simulated, planned staff)": list(facts["simulated_service_level"].values()),
+        "target": [config.queue(q)[0].service_level for q in facts["simulated_service_level"]],
+    })
+    st.dataframe(levels.round(3), hide_index=True, key="skills_levels")
+    rows = by_group[by_group["skill_group"].isin(mine)]
+    if len(rows):
+        stamps = rows["interval_start"]
+        table = rows.assign(weekday=stamps.dt.day_of_week.map(dict(enumerate(DAY_LABELS))),
+                            hour=stamps.dt.strftime("%H")).pivot_table(
+            index=["skill_group", "weekday"], columns="hour", values="agents_required", aggfunc="max")
+        st.markdown(f"**Agents on contacts per skill group serving {_plain(queue)}, most in each hour**")
+        st.dataframe(table, key="skills_by_group")
+    mine_served = served[served["queue"] == queue]
+    if len(mine_served):
+        st.plotly_chart(charts.service_level_figure(mine_served, _chart_label(queue), settings.service_level),
+                        key="chart_skills_sl")
+
+
 with staffing_tab:
     staffing_view()
+    skills_view()
 scenario = st.session_state.get("scenario")
 if scenario is None:  # the what-if could not be staffed: fall back to the plan
     scenario = dict(key="", config=config, requirements=data["requirements"], changed=False)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["coverage_figure", "forecast_figure", "heatmap_figure", "shifts_figure", "staffing_figure"]
+__all__ = ["coverage_figure", "forecast_figure", "heatmap_figure", "service_level_figure", "shifts_figure",
+           "staffing_figure"]
 
 BAND = "rgba(31, 119, 180, 0.18)"
 LAYOUT = dict(template="plotly_white", height=380, margin=dict(l=60, r=20, t=60, b=50),
@@ -76,6 +77,24 @@ def staffing_figure(requirements: pd.DataFrame, queue: str) -> go.Figure:
                                 line=dict(shape="hv", color="#1f77b4")))
     figure.update_layout(title=f"Agents per interval: {queue}", xaxis_title=_time_axis(rows),
                          yaxis_title="agents", **LAYOUT)
+    return figure
+
+
+def service_level_figure(served: pd.DataFrame, queue: str, target: float) -> go.Figure:
+    """One queue's simulated service level per interval at the planned staff (``service_by_queue.csv``
+    rows: ``service_level_simulated`` with its standard error as a +-2 SE band) against its target."""
+    rows = _broken_at_gaps(served.sort_values("interval_start"))
+    level, spread = rows["service_level_simulated"], 2 * rows["service_level_simulated_se"].fillna(0)
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=rows["interval_start"], y=(level + spread).clip(upper=1), line=dict(width=0),
+                                showlegend=False, hoverinfo="skip"))
+    figure.add_trace(go.Scatter(x=rows["interval_start"], y=(level - spread).clip(lower=0), fill="tonexty",
+                                fillcolor=BAND, line=dict(width=0), name="+-2 standard errors"))
+    figure.add_trace(go.Scatter(x=rows["interval_start"], y=level, name="simulated, planned staff",
+                                line=dict(color="#1f77b4")))
+    figure.add_hline(y=target, line=dict(color="#d62728", dash="dash"), annotation_text=f"target {target:.0%}")
+    figure.update_layout(title=f"Service level with skill groups: {queue}", xaxis_title=_time_axis(rows),
+                         yaxis_title="share answered in time", yaxis_range=[0, 1.02], **LAYOUT)
     return figure
 
 

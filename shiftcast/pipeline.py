@@ -468,6 +468,8 @@ class LoadedPlan:
     roster: pd.DataFrame | None
     record: dict
     warnings: tuple[str, ...]
+    by_group: pd.DataFrame | None = None  # requirements_by_group.csv of a plan over skill groups
+    service_by_queue: pd.DataFrame | None = None  # its queues' simulated service per interval
 
 
 def load_plan(folder: str | Path) -> LoadedPlan:
@@ -522,7 +524,17 @@ def load_plan(folder: str | Path) -> LoadedPlan:
         roster=frame_c("roster"),
         record=record,
         warnings=warnings,
+        by_group=_with_times(read("requirements_by_group.csv"), zone),
+        service_by_queue=_with_times(read("service_by_queue.csv"), zone),
     )
+
+
+def _with_times(table: pd.DataFrame | None, zone: str) -> pd.DataFrame | None:
+    """TABLE with its ``interval_start`` read back as site times (None stays None)."""
+    if table is None:
+        return None
+    return table.assign(interval_start=pd.to_datetime(table["interval_start"], utc=True, format="ISO8601")
+                        .dt.tz_convert(zone))
 
 
 def default_workers() -> int:

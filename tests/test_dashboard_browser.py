@@ -365,3 +365,28 @@ def test_an_upload_of_the_anonymous_bank_call_log_ignores_phantom_calls_in_chrom
         assert shifts_planned(page) > 0
         assert no_problems(page)
         assert_quiet_log(log)
+
+
+def test_a_plan_over_skill_groups_renders_every_tab_in_chromium(tmp_path):
+    """A run folder whose shifts belong to skill groups (bilingual chat agents): every tab draws,
+    and the Staffing tab shows the queues' simulated service level with the groups."""
+    chromium_or_skip()
+    import pandas as pd
+
+    from core.config import config_from_dict
+    from core.output import write_folder
+    from shiftcast.pipeline import plan_files, run_plan, run_record
+    from tests.test_groupplan import SETTINGS, desk
+
+    history, agents = desk()
+    run = run_plan(history, config_from_dict(SETTINGS), horizon=pd.Timedelta(days=7), agents=agents)
+    record = run_record(run, inputs={}, horizon="7D", workers=1, dask_scheduler=None, roster=True)
+    write_folder(tmp_path / "plan", plan_files(run, record, "<html></html>"), command="plan")
+    screens = tmp_path / "screens"
+    screens.mkdir()
+    tabs = tab_titles("chat_en", 60)
+    tabs["Staffing"].append("Service level with skill groups: chat_en")
+    with streamlit_server(tmp_path / "plan", screens) as (url, log), chromium_page() as page:
+        visit_every_tab(page, url, tabs, screens)
+        assert no_problems(page)
+        assert_quiet_log(log)

@@ -100,3 +100,24 @@ def test_the_dashboard_shows_a_queues_skill_groups(runs, tmp_path, monkeypatch):
     app.selectbox(key="unit:chat_zh").set_value("chat_en+chat_zh").run()
     assert not app.exception and not app.error
     assert any("serve chat" in c.value and "skill group" in c.value for c in app.caption)
+
+
+def test_the_dashboard_skills_view_shows_groups_and_simulated_service(runs, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from core.output import write_folder
+    from tests.conftest import ROOT
+
+    grouped, _, _ = runs
+    record = run_record(grouped, inputs={}, horizon="7D", workers=1, dask_scheduler=None, roster=True)
+    write_folder(tmp_path / "plan", plan_files(grouped, record, "<html></html>"), command="plan")
+    monkeypatch.setenv("SHIFTCAST_PLAN", str(tmp_path / "plan"))
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180).run()
+    app.sidebar.selectbox(key="queue").set_value("chat_zh").run()
+    assert not app.exception and not app.error
+    levels = next(d.value for d in app.dataframe if "target" in d.value.columns)
+    shown = levels.set_index("queue")["service level (simulated, planned staff)"].to_dict()
+    assert shown == pytest.approx({q: round(v, 3) for q, v in record["skill_groups"]["simulated_service_level"].items()},
+                                  abs=1e-9)
+    groups = next(d.value for d in app.dataframe if d.value.index.names == ["skill_group", "weekday"])
+    assert set(groups.index.get_level_values(0)) == {"chat_en+chat_zh", "chat_zh"}
