@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.errors import InputError, check_range
-from staffing.simulate import Simulation, busy_by_interval
+from staffing.simulate import Simulation, busy_by_interval, per_interval
 
 __all__ = ["QueueLoad", "ROUTINGS", "SkillGroup", "SkillSimulation", "simulate_skills"]
 
@@ -107,15 +107,6 @@ class SkillSimulation:
         return float(self.group_busy_seconds[group][:, keep].sum() / capacity) if capacity else math.nan
 
 
-def _per_interval(name: str, values, size: int, **rule) -> np.ndarray:
-    array = check_range(name, values, **rule)
-    if array.ndim == 0:
-        return np.full(size, float(array))
-    if array.shape != (size,):
-        raise InputError(f"{name} must be one number or one per interval ({size}); got shape {array.shape}")
-    return array
-
-
 def _checked(queues: Sequence[QueueLoad], groups: Sequence[SkillGroup], size: int):
     """Arrays per queue and group, with every mistake named (InputError)."""
     names = [q.name for q in queues]
@@ -139,8 +130,8 @@ def _checked(queues: Sequence[QueueLoad], groups: Sequence[SkillGroup], size: in
         if q.patience_seconds is not None:
             check_range(f"queue {q.name}: patience_seconds", q.patience_seconds, low=0, low_open=True,
                         fix="use None for callers who never hang up")
-        loads.append((_per_interval(f"queue {q.name}: volume", q.volume, size, low=0),
-                      _per_interval(f"queue {q.name}: aht_seconds", q.aht_seconds, size, low=0, low_open=True)))
+        loads.append((per_interval(f"queue {q.name}: volume", q.volume, size, low=0),
+                      per_interval(f"queue {q.name}: aht_seconds", q.aht_seconds, size, low=0, low_open=True)))
     group_names = [g.name for g in groups]
     if len(set(group_names)) != len(group_names):
         raise InputError(f"skill group names must be unique; got {group_names}")
@@ -150,7 +141,7 @@ def _checked(queues: Sequence[QueueLoad], groups: Sequence[SkillGroup], size: in
         if unknown or not g.queues:
             raise InputError(f"skill group {g.name}: queues {unknown or '(none)'} are not queues of this desk "
                              f"({', '.join(names)}); fix the agents' skills")
-        agents = _per_interval(f"skill group {g.name}: agents", g.agents, size, low=0)
+        agents = per_interval(f"skill group {g.name}: agents", g.agents, size, low=0)
         if np.any(agents != np.floor(agents)):
             raise InputError(f"skill group {g.name}: agents must be whole numbers; round the headcount")
         staff.append(agents.astype(np.int64))

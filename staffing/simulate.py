@@ -70,7 +70,7 @@ import pandas as pd
 
 from core.errors import InputError, check_range, format_values
 
-__all__ = ["Replay", "Simulation", "busy_by_interval", "replay", "simulate"]
+__all__ = ["Replay", "Simulation", "busy_by_interval", "per_interval", "replay", "simulate"]
 
 HANDLE_TIMES = ("exponential", "lognormal")
 
@@ -284,7 +284,9 @@ class Simulation:
         return result
 
 
-def _per_interval(name: str, values, size: int, **rule) -> np.ndarray:
+def per_interval(name: str, values, size: int, **rule) -> np.ndarray:
+    """VALUES as one float per interval (SIZE,): one number repeated or SIZE numbers, checked by
+    :func:`core.errors.check_range` with RULE; an InputError names NAME otherwise."""
     array = check_range(name, values, **rule)
     if array.ndim == 0:
         return np.full(size, float(array))
@@ -357,16 +359,16 @@ def simulate(
     if volume.ndim != 1:
         raise InputError(f"volume must be one number per interval; got shape {volume.shape}")
     size = volume.size
-    agents = _per_interval("agents", agents, size, low=0, fix="agents are whole numbers >= 0")
+    agents = per_interval("agents", agents, size, low=0, fix="agents are whole numbers >= 0")
     if np.any(agents != np.floor(agents)):
         bad = agents[agents != np.floor(agents)]
         raise InputError(f"agents must be whole numbers; got {format_values(bad.tolist())}; round the headcount")
     agents = agents.astype(np.int64)
-    aht = _per_interval("aht_seconds", aht_seconds, size, low=0, low_open=True, fix="handle time must be positive")
+    aht = per_interval("aht_seconds", aht_seconds, size, low=0, low_open=True, fix="handle time must be positive")
     interval = float(check_range("interval_seconds", interval_seconds, low=0, low_open=True,
                                  fix="e.g. 900 for 15-minute intervals"))
     answer = float(check_range("answer_seconds", answer_seconds, low=0, fix="use 0 for 'answered immediately'"))
-    patience = None if patience_seconds is None else _per_interval(
+    patience = None if patience_seconds is None else per_interval(
         "patience_seconds", patience_seconds, size, low=0, low_open=True,
         fix="mean patience must be positive; use None for callers who never hang up")
     if handle_times not in HANDLE_TIMES:
@@ -403,17 +405,17 @@ def simulate(
                                  _shifts(agents, interval, roster_rng)), dtype=float)
         done = _outcome(arrival, wait_limit, starts)
 
-        def per_interval(weights, where=where):
+        def summed(weights, where=where):
             return np.bincount(where, np.asarray(weights, dtype=float), minlength=size)
 
         never = np.isinf(done.wait_seconds)  # no agent ever came and nobody hung up
         sums["offered"][run] = np.bincount(where, minlength=size)
-        sums["answered"][run] = per_interval(done.answered)
-        sums["answered_within"][run] = per_interval(done.answered & (done.wait_seconds <= answer))
-        sums["abandoned"][run] = per_interval(done.abandoned)
-        sums["answered_wait_seconds"][run] = per_interval(np.where(done.answered, done.wait_seconds, 0.0))
-        sums["wait_seconds"][run] = np.where(per_interval(never) > 0, np.inf,
-                                             per_interval(np.where(never, 0.0, done.wait_seconds)))
+        sums["answered"][run] = summed(done.answered)
+        sums["answered_within"][run] = summed(done.answered & (done.wait_seconds <= answer))
+        sums["abandoned"][run] = summed(done.abandoned)
+        sums["answered_wait_seconds"][run] = summed(np.where(done.answered, done.wait_seconds, 0.0))
+        sums["wait_seconds"][run] = np.where(summed(never) > 0, np.inf,
+                                             summed(np.where(never, 0.0, done.wait_seconds)))
         served = done.answered
         sums["busy_seconds"][run] = busy_by_interval(starts[served], starts[served] + handle[served], edges)
     return Simulation(**sums, agents=agents, interval_seconds=interval, answer_seconds=answer)

@@ -83,7 +83,8 @@ def test_the_run_folder_holds_the_groups_and_opens_again(runs, tmp_path):
     assert "chat_en+chat_zh" in set(loaded.shifts["queue"]) and loaded.record["skill_groups"] == facts
 
 
-def test_the_dashboard_shows_a_queues_skill_groups(runs, tmp_path, monkeypatch):
+def dashboard_on_chat_zh(runs, tmp_path, monkeypatch):
+    """The dashboard (AppTest) on the grouped run's folder, queue chat_zh; and run.json."""
     from streamlit.testing.v1 import AppTest
 
     from core.output import write_folder
@@ -96,6 +97,11 @@ def test_the_dashboard_shows_a_queues_skill_groups(runs, tmp_path, monkeypatch):
     app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180).run()
     app.sidebar.selectbox(key="queue").set_value("chat_zh").run()
     assert not app.exception and not app.error
+    return app, record
+
+
+def test_the_dashboard_shows_a_queues_skill_groups(runs, tmp_path, monkeypatch):
+    app, record = dashboard_on_chat_zh(runs, tmp_path, monkeypatch)
     assert app.selectbox(key="unit:chat_zh").options == ["chat_en+chat_zh", "chat_zh"]
     app.selectbox(key="unit:chat_zh").set_value("chat_en+chat_zh").run()
     assert not app.exception and not app.error
@@ -103,18 +109,7 @@ def test_the_dashboard_shows_a_queues_skill_groups(runs, tmp_path, monkeypatch):
 
 
 def test_the_dashboard_skills_view_shows_groups_and_simulated_service(runs, tmp_path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    from core.output import write_folder
-    from tests.conftest import ROOT
-
-    grouped, _, _ = runs
-    record = run_record(grouped, inputs={}, horizon="7D", workers=1, dask_scheduler=None, roster=True)
-    write_folder(tmp_path / "plan", plan_files(grouped, record, "<html></html>"), command="plan")
-    monkeypatch.setenv("SHIFTCAST_PLAN", str(tmp_path / "plan"))
-    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180).run()
-    app.sidebar.selectbox(key="queue").set_value("chat_zh").run()
-    assert not app.exception and not app.error
+    app, record = dashboard_on_chat_zh(runs, tmp_path, monkeypatch)
     levels = next(d.value for d in app.dataframe if "target" in d.value.columns)
     shown = levels.set_index("queue")["service level (simulated, planned staff)"].to_dict()
     assert shown == pytest.approx({q: round(v, 3) for q, v in record["skill_groups"]["simulated_service_level"].items()},
