@@ -385,14 +385,15 @@ with forecast_tab:
 # -------------------------------------------------------------------------- staffing
 
 
-def typical_day(rows: pd.DataFrame) -> pd.DataFrame:
-    """One queue's Frame B as weekday x hour: the most agents to schedule in each hour
-    (blank where the desk is closed), rows Mon..Sun, columns 00..23."""
+def typical_day(rows: pd.DataFrame, value: str = "agents_scheduled", by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """ROWS as weekday x hour: the most VALUE in each hour (blank where the desk is closed),
+    rows Mon..Sun (within each of the BY columns' values), columns 00..23."""
     stamps = rows["interval_start"]
+    order = {day: position for position, day in enumerate(DAY_LABELS)}
     table = rows.assign(weekday=stamps.dt.day_of_week.map(dict(enumerate(DAY_LABELS))),
                         hour=stamps.dt.strftime("%H")).pivot_table(
-        index="weekday", columns="hour", values="agents_scheduled", aggfunc="max")
-    return table.reindex([d for d in DAY_LABELS if d in table.index])
+        index=[*by, "weekday"], columns="hour", values=value, aggfunc="max")
+    return table.sort_index(key=lambda level: level.map(order) if level.name == "weekday" else level)
 
 
 def _delta(now: pd.Series, before: pd.Series, field: str, text, tolerance: float = 0.0) -> str | None:
@@ -486,12 +487,8 @@ def skills_view() -> None:
     st.dataframe(levels.round(3), hide_index=True, key="skills_levels")
     rows = by_group[by_group["skill_group"].isin(mine)]
     if len(rows):
-        stamps = rows["interval_start"]
-        table = rows.assign(weekday=stamps.dt.day_of_week.map(dict(enumerate(DAY_LABELS))),
-                            hour=stamps.dt.strftime("%H")).pivot_table(
-            index=["skill_group", "weekday"], columns="hour", values="agents_required", aggfunc="max")
         st.markdown(f"**Agents on contacts per skill group serving {_plain(queue)}, most in each hour**")
-        st.dataframe(table, key="skills_by_group")
+        st.dataframe(typical_day(rows, "agents_required", by=("skill_group",)), key="skills_by_group")
     mine_served = served[served["queue"] == queue]
     if len(mine_served):
         st.plotly_chart(charts.service_level_figure(mine_served, _chart_label(queue), settings.service_level),

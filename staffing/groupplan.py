@@ -34,7 +34,8 @@ import pandas as pd
 from core.config import Config
 from core.errors import InputError
 from staffing.shiftplan import ShiftPlan, plan_shifts, plan_week_start
-from staffing.skillgroups import Desk, desk_groups, pooled_bounds, requirements_by_group, simulate_plan
+from staffing.skillgroups import (Desk, desk_groups, pooled_bounds, requirements_by_group, shrinkage_of,
+                                  simulate_plan)
 
 __all__ = ["GroupPlan", "group_skills", "plan_groups"]
 
@@ -67,15 +68,17 @@ def group_skills(agents: pd.DataFrame, desk: Desk, deferred: list[str]) -> pd.Da
 
 
 def _group_rows(table: pd.DataFrame, by_group: pd.DataFrame, desk: Desk) -> pd.DataFrame:
-    """Frame B rows for the plan: one per group and interval (``queue`` = the group; volume
-    and handle time of the queues it serves, for the plan's tables), and the deferred queues' rows."""
+    """Frame B rows for the plan: one per group and interval of BY_GROUP (``queue`` = the group;
+    no agents of its own, the pooled coverage asks for them; volume and handle time of the
+    queues it serves, for the plan's tables), and the deferred queues' rows."""
     live = table[table["queue"].isin(desk.queues)]
     rows = []
     for group, wanted in by_group.groupby("skill_group", sort=True):
         members = live[live["queue"].isin(desk.groups[group][0])]
         work = members.assign(seconds=members["volume"] * members["aht_seconds"].fillna(0)).groupby(
             "interval_start")[["volume", "seconds"]].sum()
-        frame = wanted.set_index("interval_start")[["agents_required", "agents_scheduled"]].join(work, how="left")
+        frame = wanted.set_index("interval_start")[[]].join(work, how="left").assign(agents_required=0,
+                                                                                     agents_scheduled=0)
         frame = frame.fillna({"volume": 0.0, "seconds": 0.0}).reset_index()
         frame["aht_seconds"] = np.where(frame["volume"] > 0, frame["seconds"] / frame["volume"].where(
             frame["volume"] > 0, 1), np.nan)
@@ -106,7 +109,7 @@ def plan_groups(forecast: pd.DataFrame, table: pd.DataFrame, agents: pd.DataFram
     week = forecast[(forecast["interval_start"] >= start) & (forecast["interval_start"] < end)]
     by_group = requirements_by_group(week, config, desk, interval_seconds=interval_seconds, seed=seed)
     pooled = _pooled_needs(week, by_group, desk, config, interval_seconds)
-    rows = _group_rows(table, by_group.assign(agents_required=0, agents_scheduled=0), desk)
+    rows = _group_rows(table, by_group, desk)
     cross_skilled = {g: hours * ROSTERABLE_SHARE for g, hours in desk.weekly_hours.items()
                      if len(desk.groups[g][0]) > 1}
     plan = plan_shifts(rows, config, week_start=start, pooled=pooled, max_paid_hours=cross_skilled)
@@ -140,7 +143,7 @@ def _pooled_needs(week: pd.DataFrame, by_group: pd.DataFrame, desk: Desk, config
 def _on_contacts(plan: ShiftPlan, desk: Desk, config: Config) -> pd.DataFrame:
     """Agents on contacts per group and interval of the plan: planned less shrinkage, rounded down."""
     coverage = plan.coverage[plan.coverage["queue"].isin(desk.groups)]
-    shrinkage = {g: max(config.queue(q)[0].shrinkage for q in members) for g, (members, _) in desk.groups.items()}
+    shrinkage = {g: shrinkage_of(config, members) for g, (members, _) in desk.groups.items()}
     on_contacts = np.floor(coverage["planned"] * (1 - coverage["queue"].map(shrinkage)) + 1e-9).astype(np.int64)
     return pd.DataFrame({"interval_start": coverage["interval_start"], "skill_group": coverage["queue"],
                          "agents_required": on_contacts})

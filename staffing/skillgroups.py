@@ -50,7 +50,8 @@ from staffing import erlang
 from staffing.multiskill import QueueLoad, SkillGroup, simulate_skills
 from staffing.requirements import handle_seconds
 
-__all__ = ["Desk", "dedicated_agents", "desk_groups", "group_name", "requirements_by_group", "pooled_bounds", "simulate_plan", "subsets"]
+__all__ = ["Desk", "dedicated_agents", "desk_groups", "group_name", "requirements_by_group", "pooled_bounds", "shrinkage_of",
+           "simulate_plan", "subsets"]
 
 MAX_SUBSETS_QUEUES = 10  # above this many live queues only single queues, pairs and the whole desk are bounded
 CHECK_INTERVALS = 3  # steady-state check: the interval's load repeated, the first a warm-up
@@ -75,6 +76,11 @@ class Desk:
 
 def group_name(queues: Sequence[str]) -> str:
     return "+".join(sorted(queues))
+
+
+def shrinkage_of(config: Config, queues: Sequence[str]) -> float:
+    """The shrinkage of agents who serve QUEUES: the largest of theirs."""
+    return max(config.queue(q)[0].shrinkage for q in queues)
 
 
 def desk_groups(agents: pd.DataFrame, config: Config, queues: Sequence[str], *, source: str = "agents") -> Desk:
@@ -213,7 +219,7 @@ def _hour_limits(desk: Desk, config: Config, groups: list[str], n_intervals: int
     of a week or more pro rata, a shorter one a fifth of the week per day begun (five shifts a week)."""
     hours = n_intervals * interval_seconds / 3600
     weeks = hours / 168 if hours >= 168 else min(1.0, max(1.0, hours / 24) / 5)
-    shrinkage = [max(config.queue(q)[0].shrinkage for q in desk.groups[g][0]) for g in groups]
+    shrinkage = [shrinkage_of(config, desk.groups[g][0]) for g in groups]
     return np.array([desk.weekly_hours[g] * (1 - s) * AVAILABLE_SHARE * weeks / (interval_seconds / 3600)
                      for g, s in zip(groups, shrinkage)])
 
@@ -294,7 +300,7 @@ def pooled_bounds(forecast: pd.DataFrame, config: Config, desk: Desk, *,
     stamps, volume, aht = _loads_by_queue(forecast, config, desk)
     result = {}
     for subset in subsets(desk.queues, config):
-        shrinkage = max(config.queue(q)[0].shrinkage for q in subset)
+        shrinkage = shrinkage_of(config, subset)
         need = _pooled_agents(subset, volume, aht, config, interval_seconds)
         result[subset] = pd.Series(np.ceil(need / (1 - shrinkage) - 1e-9).astype(np.int64), index=stamps)
     return result
@@ -317,7 +323,7 @@ def requirements_by_group(forecast: pd.DataFrame, config: Config, desk: Desk, *,
     for k in range(len(stamps)):
         if check and any(volume[q][k] > 0 for q in desk.queues):
             allocation[k] = _check(allocation[k], desk, config, volume, aht, k, interval_seconds, seed)
-    shrinkage = {g: max(config.queue(q)[0].shrinkage for q in desk.groups[g][0]) for g in names}
+    shrinkage = {g: shrinkage_of(config, desk.groups[g][0]) for g in names}
     whole = sum(values for subset, values in bounds.items()  # each concurrency class pooled whole
                 if not any(set(subset) < set(other) for other in bounds))
     frame = pd.DataFrame({
