@@ -277,6 +277,12 @@ class SkillRules(_Section):
     # true: `plan --agents` plans shifts over the agents file's skill groups (a bilingual agent
     # counted once); false: every queue on its own, as without an agents file
     plan_by_group: bool = True
+    # who takes an arriving contact when several groups have an idle agent: "specialists_first"
+    # (the group with the fewest skills) or "random" (a group drawn by its idle agents)
+    routing: Literal["specialists_first", "random"] = "specialists_first"
+    # queue -> priority (lower first): a freed agent takes the head of its most urgent queue;
+    # queues not named have priority 0
+    priorities: dict[str, int] = {}
 
 
 class Config(_Section):

@@ -24,7 +24,7 @@ How many agents each group needs, per interval (:func:`requirements_by_group`):
    interval makes them whole, cross-skilled agents within the LP's share rounded up. The bounds are necessary, not
    sufficient: a cross-skilled agent counted in two bounds cannot be in both queues at once.
 3. **Checked by simulation.** Each interval's allocation is simulated in steady state
-   (:mod:`staffing.multiskill`, specialists-first routing); while a queue misses its
+   (:mod:`staffing.multiskill`, the routing and queue priorities of ``[skills]``); while a queue misses its
    service level, one agent is added to the group that helps the worst queue most.
 
 Then :func:`simulate_plan` runs an independent simulation of the whole horizon (another
@@ -103,6 +103,10 @@ def desk_groups(agents: pd.DataFrame, config: Config, queues: Sequence[str], *, 
         if served:
             groups.setdefault(group_name(served), [tuple(served), 0])[1] += 1
             served_hours.append((set(served), float(agent.contract_hours_per_week)))
+    unknown = sorted(set(config.skills.priorities) - known)
+    if unknown:
+        raise InputError(f"[skills] priorities names queue(s) {', '.join(unknown)} that the forecast does not have "
+                         f"({', '.join(sorted(known))}); fix the queue name or remove it")
     orphans = [q for q in live if not any(q in members for members, _ in groups.values())]
     if orphans:
         raise InputError(f"{source}: no agent can serve queue(s) {', '.join(orphans)}; give some agents that skill "
@@ -229,7 +233,8 @@ def _loads(desk: Desk, config: Config, volume: dict, aht: dict, columns, repeat:
     for q in desk.queues:
         s = config.queue(q)[0]
         loads.append(QueueLoad(q, np.repeat(volume[q][columns], repeat), np.repeat(aht[q][columns], repeat),
-                               answer_seconds=s.answer_seconds, patience_seconds=s.patience_seconds))
+                               answer_seconds=s.answer_seconds, patience_seconds=s.patience_seconds,
+                               priority=config.skills.priorities.get(q, 0)))
     return loads
 
 
@@ -258,7 +263,8 @@ def _check(agents: np.ndarray, desk: Desk, config: Config, volume: dict, aht: di
 
     def run(allocation):
         groups = [SkillGroup(g, desk.groups[g][0], allocation[i] * slots[g]) for i, g in enumerate(names)]
-        return _misses(simulate_skills(loads, groups, interval_seconds, replications=CHECK_REPLICATIONS, seed=seed),
+        return _misses(simulate_skills(loads, groups, interval_seconds, routing=config.skills.routing,
+                                             replications=CHECK_REPLICATIONS, seed=seed),
                        desk, config)
 
     missing = run(agents)
@@ -352,7 +358,7 @@ def simulate_plan(forecast: pd.DataFrame, config: Config, desk: Desk, by_group: 
     slots = _slots(desk, config)
     groups = [SkillGroup(g, desk.groups[g][0], plan[g].to_numpy() * slots[g]) for g in plan.columns]
     run = simulate_skills(_loads(desk, config, volume, aht, slice(None), 1), groups, interval_seconds,
-                          replications=replications, seed=seed)
+                          routing=config.skills.routing, replications=replications, seed=seed)
     frames = []
     for q in desk.queues:
         simulation = run.queues[q]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.config import Config
+from core.config import Config, load_config
 from core.errors import InputError
 from core.schema import validate_agents, validate_frame_a
 from shiftcast.cli import main
@@ -96,3 +96,26 @@ def test_staff_with_agents_writes_requirements_by_group(tmp_path, capsys):
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1 and "xx" in err
     assert not (tmp_path / "bad_out").exists()
+
+
+def test_routing_and_priorities_come_from_the_config_and_bad_ones_are_named(tmp_path):
+    forecast, config, agents = small_language_desk()
+    desk = desk_groups(agents, config, list(PEAK_ERLANGS))
+    # too few agents on every group: who a freed bilingual agent serves first decides who waits
+    short = pd.DataFrame([(stamp, group, max(1, count // 3)) for stamp in forecast["interval_start"].unique()
+                          for group, (_, count) in desk.groups.items()],
+                         columns=["interval_start", "skill_group", "agents_required"])
+
+    def german_service_level(skills: dict) -> float:
+        settings = config.model_copy(update={"skills": config.skills.model_copy(update=skills)})
+        simulated = simulate_plan(forecast, settings, desk, short, interval_seconds=INTERVAL_SECONDS,
+                                  replications=20, seed=5)
+        return simulated.loc[simulated["queue"] == "de", "service_level_simulated"].mean()
+
+    assert german_service_level({"priorities": {"de": -1}}) > german_service_level({"priorities": {"en": -1}}) + 0.05
+    wrong = config.model_copy(update={"skills": config.skills.model_copy(update={"priorities": {"es": 1}})})
+    with pytest.raises(InputError, match=r"\[skills\] priorities names queue\(s\) es"):
+        desk_groups(agents, wrong, list(PEAK_ERLANGS))
+    (tmp_path / "desk.toml").write_text('[skills]\nrouting = "cheapest"\n')
+    with pytest.raises(InputError, match=r"skills.routing.*cheapest"):
+        load_config(tmp_path / "desk.toml")
