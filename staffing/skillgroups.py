@@ -50,8 +50,8 @@ from staffing import erlang
 from staffing.multiskill import QueueLoad, SkillGroup, simulate_skills
 from staffing.requirements import handle_seconds
 
-__all__ = ["Desk", "dedicated_agents", "desk_groups", "group_name", "requirements_by_group", "pooled_bounds", "shrinkage_of",
-           "simulate_plan", "subsets"]
+__all__ = ["Desk", "dedicated_agents", "desk_groups", "group_name", "requirements_by_group", "pooled_bounds",
+           "served_queues", "shrinkage_of", "simulate_plan", "subsets"]
 
 MAX_SUBSETS_QUEUES = 10  # above this many live queues only single queues, pairs and the whole desk are bounded
 CHECK_INTERVALS = 3  # steady-state check: the interval's load repeated, the first a warm-up
@@ -83,11 +83,20 @@ def shrinkage_of(config: Config, queues: Sequence[str]) -> float:
     return max(config.queue(q)[0].shrinkage for q in queues)
 
 
+def served_queues(skills: Sequence[str], languages: Sequence[str], config: Config, live: Sequence[str]) -> list[str]:
+    """The live queues (sorted) an agent with SKILLS who speaks LANGUAGES (none given: any) is
+    pooled on: those in a language it speaks, of the concurrency of its first (primary) live skill."""
+    spoken, language_of = set(languages), config.roster.queue_languages
+    able = [q for q in skills if q in live and (q not in language_of or not spoken or language_of[q] in spoken)]
+    if not able:
+        return []
+    return sorted(q for q in able if config.queue(q)[0].concurrency == config.queue(able[0])[0].concurrency)
+
+
 def desk_groups(agents: pd.DataFrame, config: Config, queues: Sequence[str], *, source: str = "agents") -> Desk:
     """Skill groups of the live QUEUES from a validated agents file (InputError naming bad rows)."""
     known = set(queues)
     live = tuple(q for q in queues if not config.queue(q)[0].deferred)
-    languages = config.roster.queue_languages
     groups: dict[str, list] = {}
     served_hours: list[tuple[set[str], float]] = []
     for agent in agents.itertuples(index=False):
@@ -95,11 +104,7 @@ def desk_groups(agents: pd.DataFrame, config: Config, queues: Sequence[str], *, 
         if unknown:
             raise InputError(f"{source}: agent {agent.agent} has skill(s) {', '.join(unknown)} that name no queue "
                              f"of the forecast ({', '.join(sorted(known))}); fix the skills column")
-        spoken = set(agent.languages)
-        able = [q for q in agent.skills if q in live and (q not in languages or not spoken or languages[q] in spoken)]
-        # pooled only within one concurrency: the class of the agent's first (primary) live skill
-        served = sorted(q for q in able if config.queue(q)[0].concurrency == config.queue(able[0])[0].concurrency) \
-            if able else []
+        served = served_queues(agent.skills, agent.languages, config, live)
         if served:
             groups.setdefault(group_name(served), [tuple(served), 0])[1] += 1
             served_hours.append((set(served), float(agent.contract_hours_per_week)))

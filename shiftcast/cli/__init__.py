@@ -12,7 +12,7 @@ import sys
 import typer
 from typer.exceptions import Abort, TyperException
 
-from shiftcast.cli import backtest, erlang, forecast, plan, roster, staff
+from shiftcast.cli import advise, backtest, erlang, forecast, plan, roster, staff
 from core.errors import InputError
 
 __all__ = ["app", "main"]
@@ -30,6 +30,7 @@ app.command("forecast")(forecast.command)
 app.command("backtest")(backtest.command)
 app.command("roster")(roster.command)
 app.command("plan")(plan.command)
+app.command("advise")(advise.command)
 
 
 def _fail(message: str) -> None:
