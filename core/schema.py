@@ -40,6 +40,7 @@ __all__ = [
     "interval_minutes",
     "parse_timestamps",
     "split_list",
+    "agents_file_table",
     "validate_agents",
     "validate_frame_a",
     "validate_frame_b",
@@ -344,6 +345,12 @@ def split_list(text: object) -> list[str]:
 
 def _agent_rows(frame: pd.DataFrame, mask: pd.Series) -> str:
     return ", ".join(repr(a) for a in frame.loc[mask, "agent"].head(_SHOWN_ROWS))
+
+
+def agents_file_table(agents: pd.DataFrame) -> pd.DataFrame:
+    """A validated agents table as ``agents.csv`` holds it: lists joined by ';' (validate_agents reads it back)."""
+    lists = ("skills", "languages", "unavailable_days")
+    return agents.assign(**{column: agents[column].map(";".join) for column in lists})
 
 
 def validate_agents(frame: pd.DataFrame, *, source: str = "agents") -> pd.DataFrame:

@@ -40,21 +40,23 @@ from forecast.runner import ForecastResult, forecast_queues
 from core.config import Config, config_from_dict
 from core.errors import InputError
 from core.output import unguard_frame
-from core.schema import interval_minutes, validate_frame_a, validate_frame_b, validate_frame_c
+from core.schema import agents_file_table, interval_minutes, validate_agents, validate_frame_a, validate_frame_b, validate_frame_c
 from staffing.requirements import requirements
 from staffing.roster import Roster, assign_roster, weekly_grid
 from staffing.shiftplan import ShiftPlan, plan_shifts
 from staffing.groupplan import GroupPlan, plan_groups
 from staffing.weekplan import plan_week
 
-__all__ = ["LoadedPlan", "PlanRun", "QueuePlan", "QueueTask", "forecast_start", "load_plan", "plan_files", "plan_queue", "run_plan"]
+__all__ = ["LoadedPlan", "PlanRun", "QueuePlan", "QueueTask", "forecast_start", "load_plan", "plan_files", "plan_queue", "run_plan",
+           "skill_facts"]
 
 SHIFT_PLAN, ROSTER = "shift plan", "roster"  # failure keys beside the queue names
 SKILL_GROUPS = "skill groups"
 # imported once by the fork server local workers start from; the models import statsmodels lazily
 _PRELOAD = ("shiftcast.pipeline", "statsmodels.tsa.exponential_smoothing.ets", "statsmodels.tsa.statespace.sarimax",
             "statsmodels.tsa.seasonal")
-HISTORY_FILE, EVENTS_FILE = "history.parquet", "events.parquet"  # the inputs as ingested: the folder stands alone
+# the inputs as ingested: the folder stands alone
+HISTORY_FILE, EVENTS_FILE, AGENTS_FILE = "history.parquet", "events.parquet", "agents.csv"
 WORKBOOK_MAX_ROWS = 25_000  # plan.xlsx is left out above this many rows (openpyxl: ~20 s per 50 queues' 90k rows)
 
 
@@ -84,6 +86,7 @@ class PlanRun:
     skill_plan: GroupPlan | None = None  # the plan over skill groups, when it is the shift plan
     dedicated_plan: ShiftPlan | None = None  # then the queues' own plan, for comparison
     notes: tuple[str, ...] = ()  # for the user, e.g. why the skill groups were not used
+    agents: pd.DataFrame | None = None  # the validated agents file the run was given
 
 
 @dataclass(frozen=True)
@@ -306,7 +309,7 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
         seconds["roster"] = round(time.perf_counter() - began, 3)
     return PlanRun(history, config, forecast, table, shift_plan, roster, failures, seconds,
                    {queue: results[queue].seconds for queue in done}, events, skill_plan, dedicated_plan,
-                   tuple(notes))
+                   tuple(notes), agents)
 
 
 def _run(function, *args):
@@ -419,11 +422,11 @@ def run_record(run: PlanRun, *, inputs: dict[str, str | Path | None], horizon: s
     if run.roster is not None:
         record["roster"] = run.roster.summary()
     if run.skill_plan is not None:
-        record["skill_groups"] = _skill_facts(run)
+        record["skill_groups"] = skill_facts(run)
     return record
 
 
-def _skill_facts(run: PlanRun) -> dict:
+def skill_facts(run: PlanRun) -> dict:
     """run.json's ``skill_groups``: the groups, and the plan over them against the queues' own."""
     plan, own, desk = run.shift_plan, run.dedicated_plan, run.skill_plan.desk
     return {
@@ -445,6 +448,8 @@ def plan_files(run: PlanRun, record: dict, report_html: str) -> dict[str, object
     files[HISTORY_FILE] = run.history
     if run.events is not None:
         files[EVENTS_FILE] = run.events
+    if run.agents is not None:
+        files[AGENTS_FILE] = agents_file_table(run.agents)
     files["report.html"] = report_html
     files["run.json"] = record
     return files
@@ -470,6 +475,7 @@ class LoadedPlan:
     warnings: tuple[str, ...]
     by_group: pd.DataFrame | None = None  # requirements_by_group.csv of a plan over skill groups
     service_by_queue: pd.DataFrame | None = None  # its queues' simulated service per interval
+    agents: pd.DataFrame | None = None  # the agents file the plan was given (validated)
 
 
 def load_plan(folder: str | Path) -> LoadedPlan:
@@ -506,7 +512,7 @@ def load_plan(folder: str | Path) -> LoadedPlan:
     peaks = read("peaks.csv")
     for column in ("peak_start", "peak_end", "busiest_interval"):
         peaks[column] = pd.to_datetime(peaks[column], utc=True, format="ISO8601").dt.tz_convert(zone)
-    history = read(HISTORY_FILE)
+    history, agents = read(HISTORY_FILE), read(AGENTS_FILE)
     warnings = () if history is not None else (
         f"This plan folder has no {HISTORY_FILE} (an older Shiftcast made it): the history is not shown; "
         f"plan again with `shiftcast plan`",)
@@ -526,6 +532,7 @@ def load_plan(folder: str | Path) -> LoadedPlan:
         warnings=warnings,
         by_group=_with_times(read("requirements_by_group.csv"), zone),
         service_by_queue=_with_times(read("service_by_queue.csv"), zone),
+        agents=None if agents is None else validate_agents(agents, source=f"{folder.name}/{AGENTS_FILE}"),
     )
 
 

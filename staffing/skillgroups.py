@@ -304,14 +304,15 @@ def _loads_by_queue(forecast: pd.DataFrame, config: Config, desk: Desk) -> tuple
     return stamps, volume, aht
 
 
-def pooled_bounds(forecast: pd.DataFrame, config: Config, desk: Desk, *,
-                  interval_seconds: float) -> dict[tuple[str, ...], pd.Series]:
+def pooled_bounds(forecast: pd.DataFrame, config: Config, desk: Desk, *, interval_seconds: float,
+                  on_contacts: bool = False) -> dict[tuple[str, ...], pd.Series]:
     """Step 1 for every set of live queues: the agents to schedule (after the set's largest
-    shrinkage) that the groups serving some queue of it need together, per interval."""
+    shrinkage; ``on_contacts``: before it) that the groups serving some queue of it need
+    together, per interval."""
     stamps, volume, aht = _loads_by_queue(forecast, config, desk)
     result = {}
     for subset in subsets(desk.queues, config):
-        shrinkage = shrinkage_of(config, subset)
+        shrinkage = 0.0 if on_contacts else shrinkage_of(config, subset)
         need = _pooled_agents(subset, volume, aht, config, interval_seconds)
         result[subset] = pd.Series(np.ceil(need / (1 - shrinkage) - 1e-9).astype(np.int64), index=stamps)
     return result

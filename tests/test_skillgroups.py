@@ -10,6 +10,7 @@ from core.config import Config, load_config
 from core.errors import InputError
 from core.schema import validate_agents, validate_frame_a
 from shiftcast.cli import main
+from staffing.explain import explain_pooled
 from staffing.requirements import requirements
 from staffing.skillgroups import dedicated_agents, desk_groups, requirements_by_group, simulate_plan
 
@@ -119,3 +120,25 @@ def test_routing_and_priorities_come_from_the_config_and_bad_ones_are_named(tmp_
     (tmp_path / "desk.toml").write_text('[skills]\nrouting = "cheapest"\n')
     with pytest.raises(InputError, match=r"skills.routing.*cheapest"):
         load_config(tmp_path / "desk.toml")
+
+
+def test_explain_pooled_interval_shows_islands_bounds_and_the_groups_agents():
+    forecast, config, agents = small_language_desk()
+    desk = desk_groups(agents, config, list(PEAK_ERLANGS))
+    by_group = requirements_by_group(forecast, config, desk, interval_seconds=INTERVAL_SECONDS, check=False)
+    peak = forecast.loc[forecast["volume"].idxmax(), "interval_start"]
+    simulated = simulate_plan(forecast, config, desk, by_group, interval_seconds=INTERVAL_SECONDS, replications=10)
+    explained = explain_pooled(forecast, config, desk, by_group, peak, interval_seconds=INTERVAL_SECONDS,
+                               simulated=simulated)
+    own = requirements(forecast[forecast["interval_start"] == peak], config, interval_seconds=INTERVAL_SECONDS)
+    islands = explained.queues.set_index("queue")["dedicated_agents"]
+    assert islands.to_dict() == own.set_index("queue")["agents_required"].to_dict()  # the same Erlang figures
+    assert (explained.bounds["agents_given"] >= explained.bounds["pooled_agents"]).all()  # every bound met
+    assert len(explained.bounds) == 2 ** len(PEAK_ERLANGS) - 1
+    whole = explained.bounds.set_index("queues").loc["de+en+fr+it", "pooled_agents"]
+    assert whole < islands.sum() and f"at least {whole}" in explained.steps[1]
+    assert f"= {islands.sum()} agents" in explained.steps[0] and explained.steps[-1].startswith("Simulated")
+    assert explained.groups["agents_required"].sum() == by_group.loc[by_group["interval_start"] == peak,
+                                                                     "agents_required"].sum()
+    with pytest.raises(InputError, match="has no forecast"):
+        explain_pooled(forecast, config, desk, by_group, peak + pd.Timedelta(days=9), interval_seconds=INTERVAL_SECONDS)
