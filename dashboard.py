@@ -29,13 +29,15 @@ from shiftcast import charts
 from core.config import config_from_dict, load_config, opening_hours_from_text
 from core.errors import InputError
 from core.output import csv_text, excel_bytes
-from shiftcast.pipeline import load_plan, run_plan
+from shiftcast.pipeline import load_plan, run_plan, skill_facts
 from core.readers import read_table
-from core.schema import interval_minutes, validate_agents
-from staffing.explain import explain_interval
+from core.schema import agents_file_table, interval_minutes, validate_agents
+from staffing.advisor import advise
+from staffing.explain import explain_interval, explain_pooled
 from staffing.requirements import requirements as staff_forecast
 from staffing.roster import assign_roster, weekly_grid
 from staffing.shiftplan import ShiftPlan
+from staffing.skillgroups import Desk
 from staffing.weekplan import plan_week, shortfall_cause
 from staffing.summary import queue_kpis
 from staffing.whatif import WhatIf, restaff as restaff_queues
@@ -83,7 +85,7 @@ def load_base(plan_dir: str) -> dict:
                     forecast=plan.forecast, backtest=plan.backtest, heatmap=plan.heatmap, peaks=plan.peaks,
                     requirements=plan.requirements, shifts=plan.shifts, coverage=plan.coverage, roster=plan.roster,
                     plan_summary=plan.record.get("shift_plan"), skills=plan.record.get("skill_groups"),
-                    by_group=plan.by_group, service_by_queue=plan.service_by_queue)
+                    by_group=plan.by_group, service_by_queue=plan.service_by_queue, agents=plan.agents)
     config = load_config(SAMPLE_CONFIG)
     history = ingest(read_table(SAMPLE_HISTORY), timezone=config.site.timezone).frame
     events = read_events(read_table(SAMPLE_EVENTS), config.site.timezone)
@@ -98,7 +100,9 @@ def load_base(plan_dir: str) -> dict:
                 coverage=None if run.shift_plan is None else run.shift_plan.coverage,
                 roster=None if run.roster is None else run.roster.roster,
                 plan_summary=None if run.shift_plan is None else run.shift_plan.summary(),
-                skills=None, by_group=None, service_by_queue=None)
+                skills=None if run.skill_plan is None else skill_facts(run),
+                by_group=None if run.skill_plan is None else run.skill_plan.by_group,
+                service_by_queue=None if run.skill_plan is None else run.skill_plan.simulated, agents=agents)
 
 
 @st.cache_data(show_spinner="Reading the upload...", max_entries=4)
@@ -238,7 +242,7 @@ if upload is not None:
                       f"{sorted(ignore.items())} {desk.model_dump_json()}")
         data = {**base, **uploaded, "source": f"upload {upload.name}", "key": upload_key, "config": config,
                 "roster": None, "events": None, "shifts": None, "coverage": None, "plan_summary": None,
-                "skills": None, "by_group": None, "service_by_queue": None}
+                "skills": None, "by_group": None, "service_by_queue": None, "agents": None}
         for note in uploaded["notes"]:
             st.sidebar.info(_plain(note))
         try:
@@ -494,10 +498,73 @@ def skills_view() -> None:
         st.plotly_chart(charts.service_level_figure(mine_served, _chart_label(queue), settings.service_level),
                         key="chart_skills_sl")
 
+    st.markdown("**Explain one pooled interval**")
+    desk = Desk(tuple(sorted({q for group in facts["groups"].values() for q in group["queues"]})),
+                {name: (tuple(group["queues"]), group["agents"]) for name, group in facts["groups"].items()}, {})
+    busiest = rows.groupby("interval_start")["agents_required"].sum() if len(rows) else \
+        by_group.groupby("interval_start")["agents_required"].sum()
+    stamps = list(busiest.index)
+    picked = st.selectbox("Interval", range(len(stamps)), index=int(np.argmax(busiest.to_numpy())),
+                          key=f"explain_pooled:{queue}", format_func=lambda i: f"{stamps[i]:%a %d %b %H:%M}")
+    shown = explain_pooled(data["forecast"], config, desk, by_group, stamps[picked], interval_seconds=minutes * 60,
+                           simulated=served)
+    for step in shown.steps:
+        st.markdown(f"- {_plain(step)}")
+    left, right = st.columns([3, 2])
+    left.dataframe(shown.bounds, hide_index=True, key="explain_pooled_bounds")
+    right.dataframe(shown.queues.round(3), hide_index=True, key="explain_pooled_queues")
+
+
+@st.cache_data(show_spinner="Trying second skills for the agents (a few seconds per candidate)...", max_entries=4)
+def advice_for(key: str, agents_key: str, _forecast: pd.DataFrame, _config, _agents: pd.DataFrame, max_share: float,
+               interval_seconds: int):
+    """The cross-training advisor for the plan KEY's forecast and the agents file AGENTS_KEY (its content hash)."""
+    return advise(_forecast, _config, _agents, interval_seconds=interval_seconds, max_share=max_share)
+
+
+def advisor_view() -> None:
+    """Cross-training advisor: paid hours with dedicated queues, today's skills, the best agents
+    given a second skill, and every skill; which second skills to train first."""
+    live = [q for q in queues if not config.queue(q)[0].deferred]
+    if len(live) < 2:
+        return
+    with st.expander("Cross-training advisor: which second skills would save the most"):
+        agents = data.get("agents")
+        if agents is None:
+            upload = st.file_uploader("Agents file (agents.csv) with skills and languages", type=["csv"],
+                                      key="advisor_agents")
+            if upload is None:
+                st.caption("Upload the agents file to see what cross-training would save.")
+                return
+            try:
+                agents = validate_agents(read_upload(upload.name, upload.getvalue()), source=upload.name)
+            except InputError as error:
+                st.error(_plain(f"Cannot use {upload.name}: {error}"))
+                return
+        share = st.slider("Train at most this share of the agents", 0.05, 0.5, 0.2, 0.05, key="advisor_share")
+        asked = st.session_state.setdefault("advised", set())
+        if st.button("Advise", key="advise") or (data["key"], share) in asked:
+            asked.add((data["key"], share))
+            try:
+                agents_key = hashlib.sha256(csv_text(agents_file_table(agents)).encode()).hexdigest()
+                advice = advice_for(data["key"], agents_key, data["forecast"], config, agents, share, minutes * 60)
+            except InputError as error:
+                st.error(_plain(f"No advice for this desk: {error}"))
+                return
+            st.plotly_chart(charts.advice_figure(advice.scenarios.assign(scenario=lambda f: f["scenario"].map(
+                _chart_label))), key="chart_advice")
+            st.dataframe(advice.scenarios.round(3), hide_index=True, key="advice_scenarios")
+            if advice.steps.empty:
+                st.caption("No second skill saves hours on this forecast.")
+            else:
+                st.markdown("**Train in this order** (each step: the agents of one group who learn one queue)")
+                st.dataframe(advice.steps.round(2), hide_index=True, key="advice_steps")
+
 
 with staffing_tab:
     staffing_view()
     skills_view()
+    advisor_view()
 scenario = st.session_state.get("scenario")
 if scenario is None:  # the what-if could not be staffed: fall back to the plan
     scenario = dict(key="", config=config, requirements=data["requirements"], changed=False)

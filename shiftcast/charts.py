@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["coverage_figure", "forecast_figure", "heatmap_figure", "service_level_figure", "shifts_figure",
+__all__ = ["advice_figure", "coverage_figure", "forecast_figure", "heatmap_figure", "service_level_figure", "shifts_figure",
            "staffing_figure"]
 
 BAND = "rgba(31, 119, 180, 0.18)"
@@ -95,6 +95,18 @@ def service_level_figure(served: pd.DataFrame, queue: str, target: float) -> go.
     figure.add_hline(y=target, line=dict(color="#d62728", dash="dash"), annotation_text=f"target {target:.0%}")
     figure.update_layout(title=f"Service level with skill groups: {queue}", xaxis_title=_time_axis(rows),
                          yaxis_title="share answered in time", yaxis_range=[0, 1.02], **LAYOUT)
+    return figure
+
+
+def advice_figure(scenarios: pd.DataFrame) -> go.Figure:
+    """The cross-training advisor's scenarios (``cross_training.csv``): paid hours on the live
+    queues per scenario, labelled with the saving against dedicated staffing."""
+    figure = go.Figure(go.Bar(x=scenarios["scenario"], y=scenarios["paid_hours"], marker_color="#1f77b4",
+                              text=scenarios["saving_vs_dedicated"].map("{:.1%} below dedicated".format),
+                              textposition="outside"))
+    figure.update_layout(title="Paid hours on the live queues: dedicated, today's skills, trained, every skill",
+                         xaxis_title="scenario", yaxis_title="paid agent-hours over the forecast",
+                         yaxis_range=[0, 1.15 * float(scenarios["paid_hours"].max() or 1)], **LAYOUT)
     return figure
 
 

@@ -81,6 +81,7 @@ def test_the_run_folder_holds_the_groups_and_opens_again(runs, tmp_path):
     write_folder(tmp_path / "plan", files, command="plan")
     loaded = load_plan(tmp_path / "plan")
     assert "chat_en+chat_zh" in set(loaded.shifts["queue"]) and loaded.record["skill_groups"] == facts
+    pd.testing.assert_frame_equal(loaded.agents, runs[2])  # agents.csv: the folder stands alone
 
 
 def dashboard_on_chat_zh(runs, tmp_path, monkeypatch):
@@ -116,3 +117,20 @@ def test_the_dashboard_skills_view_shows_groups_and_simulated_service(runs, tmp_
                                   abs=1e-9)
     groups = next(d.value for d in app.dataframe if d.value.index.names == ["skill_group", "weekday"])
     assert set(groups.index.get_level_values(0)) == {"chat_en+chat_zh", "chat_zh"}
+
+
+def test_the_dashboard_explains_a_pooled_interval_and_advises_on_cross_training(runs, tmp_path, monkeypatch):
+    app, record = dashboard_on_chat_zh(runs, tmp_path, monkeypatch)
+    bounds = next(d.value for d in app.dataframe if "pooled_agents" in d.value.columns)
+    assert set(bounds["queues"]) == {"chat_en", "chat_zh", "chat_en+chat_zh"}
+    assert (bounds["agents_given"] >= bounds["pooled_agents"]).all()
+    assert any("As islands" in m.value for m in app.markdown) and any("Pooled, the agents" in m.value
+                                                                     for m in app.markdown)
+    app.button(key="advise").click().run()
+    assert not app.exception and not app.error
+    scenarios = next(d.value for d in app.dataframe if "saving_vs_dedicated" in d.value.columns)
+    assert scenarios["scenario"].iloc[0] == "dedicated" and scenarios["scenario"].iloc[-1] == "every skill"
+    assert scenarios["paid_hours"].iloc[-1] < scenarios["paid_hours"].iloc[0]
+    app.selectbox(key="queue").set_value("chat_en").run()  # the advice stays on screen for another queue
+    assert not app.exception
+    assert next(d.value for d in app.dataframe if "saving_vs_dedicated" in d.value.columns).equals(scenarios)
