@@ -17,7 +17,8 @@ The model, per replication
   tries again after ``retrial_delay_seconds`` with probability ``retrial_probability``
   (same handle time and patience; each try is a contact of the interval it arrives in).
 - **Skill groups** (:class:`SkillGroup`): ``agents[k]`` agents during interval k who serve
-  the group's queues, one contact at a time. When staff rises the new agents are idle at
+  the group's queues, one contact at a time (for chat, ``agents`` counts slots: agents x
+  concurrency, with ``slots_per_agent`` the concurrency). When staff rises the new agents are idle at
   the boundary; when it falls, the leavers are drawn at random among those on duty, and
   a busy leaver finishes the contact in hand first. After the last interval the staff
   stays on, with no new first tries, until the lines are empty.
@@ -29,14 +30,18 @@ The model, per replication
   contact waits in its queue's line. An agent who becomes free takes, among its queues,
   the head of the line of the highest ``priority`` (lower number first), then the one
   that has waited longest.
+- **Deferred work blended into idle time** (a queue with ``deferred=True``: e-mail,
+  tickets): always after every live line, and taken only by a group that has, besides the
+  agent taking it, at least ``reserve_agents`` agents' slots idle for live contacts (the
+  threshold policy of Bhulai & Koole 2003); it holds a whole agent, ``slots_per_agent``
+  slots, for its handle time. Its ``answer_seconds`` is the response time.
 
 KPIs come per queue as a :class:`staffing.simulate.Simulation` (by the interval a
 contact arrived in; its occupancy is NaN, agents being shared) and per group as busy
 agent-seconds, so :meth:`SkillSimulation.occupancy` is per group. Replications share the
 plan and differ in their random numbers, reproducible from ``seed``.
 
-Not modelled: chat concurrency (give a chat-only group ``agents * concurrency`` slots),
-deferred work pulled in idle time, agents whose speed depends on the queue or the group,
+Not modelled: agents whose speed depends on the queue or the group,
 breaks inside an interval (give agents net of shrinkage), and non-Poisson arrivals.
 """
 
@@ -75,22 +80,28 @@ class QueueLoad:
     priority: int = 0
     retrial_probability: float = 0.0
     retrial_delay_seconds: float = 0.0
+    deferred: bool = False  # worked in idle time, after every live line (see the module docstring)
 
 
 @dataclass(frozen=True)
 class SkillGroup:
-    """Agents who serve the same queues. ``agents``: one whole number or one per interval."""
+    """Agents who serve the same queues. ``agents``: one whole number or one per interval (slots
+    for chat: agents x ``slots_per_agent``); ``reserve_agents``: agents kept idle for live
+    contacts before one takes deferred work."""
 
     name: str
     queues: tuple[str, ...]
     agents: float | Sequence[float] | np.ndarray
+    slots_per_agent: int = 1
+    reserve_agents: int = 0
 
 
 @dataclass(frozen=True)
 class SkillSimulation:
     """Per queue a :class:`Simulation` (counts per replication and interval); per group the
     agents (intervals,) and busy agent-seconds (replications, intervals); ``served[r, g, q]``
-    contacts of queue q answered by group g in replication r; ``retrials[r, q]``."""
+    contacts of queue q answered by group g in replication r; ``retrials[r, q]``;
+    ``work_seconds[r, g, q, k]`` slot-seconds group g worked on queue q in interval k."""
 
     queues: dict[str, Simulation]
     group_agents: dict[str, np.ndarray]
@@ -99,6 +110,7 @@ class SkillSimulation:
     retrials: np.ndarray
     interval_seconds: float
     group_names: tuple[str, ...] = field(default=())
+    work_seconds: np.ndarray | None = None
 
     def occupancy(self, group: str, intervals=None) -> float:
         """Busy share of GROUP's staffed time over ``intervals`` (positions or mask; None: all)."""
@@ -141,6 +153,12 @@ def _checked(queues: Sequence[QueueLoad], groups: Sequence[SkillGroup], size: in
         if unknown or not g.queues:
             raise InputError(f"skill group {g.name}: queues {unknown or '(none)'} are not queues of this desk "
                              f"({', '.join(names)}); fix the agents' skills")
+        for field_name in ("slots_per_agent", "reserve_agents"):
+            value = getattr(g, field_name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or \
+                    value < (1 if field_name == "slots_per_agent" else 0):
+                raise InputError(f"skill group {g.name}: {field_name} must be a whole number >= "
+                                 f"{1 if field_name == 'slots_per_agent' else 0}; got {value!r}")
         agents = per_interval(f"skill group {g.name}: agents", g.agents, size, low=0)
         if np.any(agents != np.floor(agents)):
             raise InputError(f"skill group {g.name}: agents must be whole numbers; round the headcount")
@@ -189,18 +207,19 @@ def simulate_skills(queues: Sequence[QueueLoad], groups: Sequence[SkillGroup], i
                for q in range(n_queues)]
     counts = {name: np.zeros((replications, n_queues, size)) for name in (
         "offered", "answered", "answered_within", "abandoned", "answered_wait_seconds", "wait_seconds")}
-    busy = np.zeros((replications, n_groups, size))
+    work = np.zeros((replications, n_groups, n_queues, size))
     served = np.zeros((replications, n_groups, n_queues))
     retrials = np.zeros((replications, n_queues))
     edges = np.arange(size + 1) * interval
     for run, stream in enumerate(np.random.SeedSequence(seed).spawn(replications)):
         rngs = [np.random.default_rng(s) for s in stream.spawn(4)]
-        result = _one_run(queues, loads, staff, skills, servers, routing, interval, size, rngs)
+        result = _one_run(queues, groups, loads, staff, skills, servers, routing, interval, size, rngs)
         for name in counts:
             counts[name][run] = result[name]
-        for g in range(n_groups):
-            mine = result["group"] == g
-            busy[run, g] = busy_by_interval(result["start"][mine], result["finish"][mine], edges)
+        for g, q in set(zip(result["group"].tolist(), result["queue"].tolist())):
+            mine = (result["group"] == g) & (result["queue"] == q)  # slot-seconds: deferred work holds a whole agent
+            work[run, g, q] = result["slots"][mine][0] * busy_by_interval(result["start"][mine],
+                                                                          result["finish"][mine], edges)
         np.add.at(served[run], (result["group"], result["queue"]), 1)
         retrials[run] = result["retrials"]
     zeros = np.zeros(size)
@@ -208,12 +227,13 @@ def simulate_skills(queues: Sequence[QueueLoad], groups: Sequence[SkillGroup], i
         "offered", "answered", "answered_within", "abandoned", "answered_wait_seconds", "wait_seconds")),
         busy_seconds=np.zeros((replications, size)), agents=zeros, interval_seconds=interval,
         answer_seconds=float(q.answer_seconds)) for i, q in enumerate(queues)}
+    busy = work.sum(axis=2)
     return SkillSimulation(per_queue, {g.name: staff[i] for i, g in enumerate(groups)},
                            {g.name: busy[:, i] for i, g in enumerate(groups)}, served, retrials, interval,
-                           tuple(g.name for g in groups))
+                           tuple(g.name for g in groups), work)
 
 
-def _one_run(queues, loads, staff, skills, servers, routing, interval, size, rngs) -> dict[str, np.ndarray]:
+def _one_run(queues, groups, loads, staff, skills, servers, routing, interval, size, rngs) -> dict[str, np.ndarray]:
     """One replication: the event loop. Contacts are first tries then retrials (appended)."""
     arrivals_rng, handle_rng, patience_rng, choice_rng = rngs
     n_queues, n_groups = len(queues), len(staff)
@@ -233,11 +253,15 @@ def _one_run(queues, loads, staff, skills, servers, routing, interval, size, rng
     c_handle = np.concatenate(first_h)[order].tolist()
     c_patience = np.concatenate(first_p)[order].tolist()
     n_first = len(c_time)
-    c_start, c_group = [math.nan] * n_first, [-1] * n_first
+    c_start, c_group, c_slots = [math.nan] * n_first, [-1] * n_first, [1] * n_first
     c_state = [0] * n_first  # 0 not yet in, 1 waiting, 2 served, 3 abandoned
     retry_probability = [q.retrial_probability for q in queues]
     retry_delay = [q.retrial_delay_seconds for q in queues]
     priority = [q.priority for q in queues]
+    deferred = [q.deferred for q in queues]
+    hold = [g.slots_per_agent for g in groups]  # slots a deferred contact holds: one agent's
+    needed = [[hold[g] * (1 + groups[g].reserve_agents) if deferred[q] else 1 for q in range(n_queues)]
+              for g in range(n_groups)]  # idle slots a group needs to take a contact of queue q
     retry_uniform = choice_rng.random
     idle, busy_now, leaving = [0] * n_groups, [0] * n_groups, [0] * n_groups
     lines = [deque() for _ in range(n_queues)]
@@ -249,21 +273,25 @@ def _one_run(queues, loads, staff, skills, servers, routing, interval, size, rng
 
     def start(c, g, t):
         nonlocal sequence
-        idle[g] -= 1
-        busy_now[g] += 1
-        c_start[c], c_group[c], c_state[c] = t, g, 2
+        slots = hold[g] if deferred[c_queue[c]] else 1
+        idle[g] -= slots
+        busy_now[g] += slots
+        c_start[c], c_group[c], c_state[c], c_slots[c] = t, g, 2, slots
         sequence += 1
-        push(events, (t + c_handle[c], sequence, _DONE, g))
+        push(events, (t + c_handle[c], sequence, _DONE, c))
 
     def pull(g, t):
-        """Idle agents of group g take waiting contacts: highest priority, then longest waiting."""
+        """Idle agents of group g take waiting contacts: live lines first, then highest
+        priority, then longest waiting (deferred work only with enough idle slots)."""
         while idle[g]:
             best = None
             for q in skills[g]:
                 line = lines[q]
                 while line and c_state[line[0]] != 1:
                     line.popleft()  # served elsewhere or hung up
-                if line and (best is None or (priority[q], c_time[line[0]]) < (priority[best], c_time[lines[best][0]])):
+                if line and idle[g] >= needed[g][q] and (best is None or (
+                        deferred[q], priority[q], c_time[line[0]]) < (deferred[best], priority[best],
+                                                                      c_time[lines[best][0]])):
                     best = q
             if best is None:
                 return
@@ -274,12 +302,12 @@ def _one_run(queues, loads, staff, skills, servers, routing, interval, size, rng
         q = c_queue[c]
         group = -1
         if routing == "specialists_first":
-            group = next((g for g in servers[q] if idle[g]), -1)
+            group = next((g for g in servers[q] if idle[g] >= needed[g][q]), -1)
         else:
-            free = sum(idle[g] for g in servers[q])
+            free = sum(idle[g] for g in servers[q] if idle[g] >= needed[g][q])
             if free:
                 pick = choice_rng.integers(free)
-                for g in servers[q]:
+                for g in (g for g in servers[q] if idle[g] >= needed[g][q]):
                     if pick < idle[g]:
                         group = g
                         break
@@ -306,12 +334,13 @@ def _one_run(queues, loads, staff, skills, servers, routing, interval, size, rng
         if kind == -1 or kind == _RETRY:
             arrive(what, t)
         elif kind == _DONE:
-            busy_now[what] -= 1
-            if leaving[what]:
-                leaving[what] -= 1
-            else:
-                idle[what] += 1
-                pull(what, t)
+            g, slots = c_group[what], c_slots[what]
+            busy_now[g] -= slots
+            back = slots - min(leaving[g], slots)  # slots of a leaver go home
+            leaving[g] -= slots - back
+            if back:
+                idle[g] += back
+                pull(g, t)
         elif kind == _ABANDON:
             if c_state[what] == 1:
                 c_state[what] = 3
@@ -324,6 +353,7 @@ def _one_run(queues, loads, staff, skills, servers, routing, interval, size, rng
                     c_patience.append(c_patience[what])
                     c_start.append(math.nan)
                     c_group.append(-1)
+                    c_slots.append(1)
                     c_state.append(0)
                     sequence += 1
                     push(events, (t + retry_delay[q], sequence, _RETRY, len(c_time) - 1))
@@ -340,11 +370,11 @@ def _one_run(queues, loads, staff, skills, servers, routing, interval, size, rng
                     from_idle = int(choice_rng.hypergeometric(idle[g], busy_now[g] - leaving[g], going))
                     idle[g] -= from_idle
                     leaving[g] += going - from_idle
-    return _tally(queues, c_queue, c_time, c_handle, c_patience, c_start, c_group, c_state, interval, size,
+    return _tally(queues, c_queue, c_time, c_handle, c_patience, c_start, c_group, c_slots, c_state, interval, size,
                   retrials)
 
 
-def _tally(queues, c_queue, c_time, c_handle, c_patience, c_start, c_group, c_state, interval, size,
+def _tally(queues, c_queue, c_time, c_handle, c_patience, c_start, c_group, c_slots, c_state, interval, size,
            retrials) -> dict[str, np.ndarray]:
     """Counts per queue and arrival interval, and the served contacts' work, from one run."""
     queue = np.asarray(c_queue, dtype=np.int64)
@@ -372,6 +402,7 @@ def _tally(queues, c_queue, c_time, c_handle, c_patience, c_start, c_group, c_st
         "answered_wait_seconds": count(np.where(answered, wait, 0.0)),
         "wait_seconds": np.where(count(never) > 0, np.inf, waits),
         "group": np.asarray(c_group, dtype=np.int64)[answered],
+        "slots": np.asarray(c_slots, dtype=np.int64)[answered],
         "queue": queue[answered],
         "start": start[answered],
         "finish": start[answered] + np.asarray(c_handle)[answered],

@@ -168,3 +168,44 @@ def test_runs_are_reproducible_from_the_seed():
 def test_bad_plans_are_named(queues, groups, options, message):
     with pytest.raises(InputError, match=message):
         simulate_skills(queues, groups, 1800, **options)
+
+
+def test_deferred_work_holds_a_whole_agent_and_alone_is_erlang_c():
+    """E-mail alone on chat agents (2 slots each, 16 slots): one e-mail holds both slots of an
+    agent, so the queue is M/M/8 and its share started within 5 minutes is Erlang C's."""
+    aht, interval = 300.0, 1800.0
+    mail = QueueLoad("mail", np.full(24, 36.0), aht, answer_seconds=300, deferred=True)  # 6 Erlangs
+    run = simulate_skills([mail], [SkillGroup("chat", ("mail",), 16, slots_per_agent=2)], interval,
+                          replications=60, seed=8)
+    totals = run.queues["mail"].totals(slice(2, None))  # e-mails hold agents long: two intervals of warm-up
+    exact = erlang.service_level(np.array([8]), np.array([6.0]), np.array([aht]), 300)[0]
+    assert abs(totals["service_level"] - exact) < 3 * totals["service_level_se"], (totals, exact)
+    assert run.occupancy("chat", slice(2, None)) == pytest.approx(6 / 8, abs=0.02)  # 2 slot-seconds per e-mail second
+
+
+def test_blended_e_mail_waits_for_idle_agents_and_a_reserve_protects_the_live_queue():
+    """Calls (8 Erlangs) and e-mail (2 Erlangs) on 12 agents: e-mail only in idle time. The calls
+    lose service level to agents busy on e-mail (90% alone, 67% with e-mail taken by any idle
+    agent): blending is not free. Keeping 2 agents in reserve gives some of it back (73%), and
+    the e-mail still meets a 2-hour target."""
+    aht, interval = 300.0, 1800.0
+    calls = QueueLoad("calls", np.full(9, 48.0), aht, answer_seconds=20)
+    mail = QueueLoad("mail", np.full(9, 6.0), 600.0, answer_seconds=7200, deferred=True)
+    alone, _ = steady(simulate_skills([calls], [SkillGroup("desk", ("calls",), 12)], interval, replications=120,
+                                      seed=9), "calls")
+    exact = erlang.service_level(np.array([12]), np.array([8.0]), np.array([aht]), 20)[0]
+    assert alone == pytest.approx(exact, abs=0.02)
+
+    def blended(reserve: int):
+        run = simulate_skills([calls, mail], [SkillGroup("desk", ("calls", "mail"), 12, reserve_agents=reserve)],
+                              interval, replications=120, seed=10)
+        return steady(run, "calls")[0], steady(run, "mail")[0], run.occupancy("desk", STEADY)
+
+    calls_0, mail_0, busy_0 = blended(0)
+    calls_2, mail_2, busy_2 = blended(2)
+    assert calls_0 < alone - 0.04  # e-mail in hand delays calls
+    assert calls_0 + 0.03 < calls_2 <= alone + 0.02  # the reserve protects them
+    assert mail_0 > 0.95 and mail_2 > 0.9  # and e-mail is still answered within two hours
+    assert busy_0 == pytest.approx(10 / 12, abs=0.02) and busy_2 == pytest.approx(10 / 12, abs=0.03)  # all work done
+    with pytest.raises(InputError, match="reserve_agents must be a whole number"):
+        simulate_skills([calls], [SkillGroup("desk", ("calls",), 12, reserve_agents=-1)], interval)
