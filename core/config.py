@@ -283,6 +283,11 @@ class SkillRules(_Section):
     # queue -> priority (lower first): a freed agent takes the head of its most urgent queue;
     # queues not named have priority 0
     priorities: dict[str, int] = {}
+    # deferred queues (e-mail, social) worked by live agents who have the skill, in their idle
+    # time (staffing.blend): dedicated staff only for what that cannot absorb
+    blend_deferred: bool = True
+    # agents of a group kept idle for live contacts before one takes deferred work
+    blend_reserve_agents: int = Field(2, ge=0)
 
 
 class Config(_Section):

@@ -352,6 +352,8 @@ def _tables(run: PlanRun) -> dict[str, pd.DataFrame]:
         tables |= {"shifts": run.shift_plan.shifts, "coverage": run.shift_plan.coverage}
     if run.skill_plan is not None:
         tables |= {"requirements_by_group": run.skill_plan.by_group, "service_by_queue": run.skill_plan.simulated}
+        if run.skill_plan.blend is not None:
+            tables["deferred_blended"] = run.skill_plan.blend.deferred
     if run.roster is not None:
         tables |= {"roster": run.roster.roster, "roster_grid": weekly_grid(run.roster.roster),
                    "unassigned": run.roster.unassigned, "agent_summary": run.roster.agents}
@@ -427,14 +429,22 @@ def run_record(run: PlanRun, *, inputs: dict[str, str | Path | None], horizon: s
 
 
 def skill_facts(run: PlanRun) -> dict:
-    """run.json's ``skill_groups``: the groups, and the plan over them against the queues' own."""
-    plan, own, desk = run.shift_plan, run.dedicated_plan, run.skill_plan.desk
+    """run.json's ``skill_groups``: the groups, the plan over them against the queues' own, and
+    per blended deferred queue its dedicated agent-hours on contacts alone and blended."""
+    plan, own, desk, blend = run.shift_plan, run.dedicated_plan, run.skill_plan.desk, run.skill_plan.blend
+    blended = {} if blend is None else dict(tuple(blend.deferred.groupby("queue")))
+    hours = plan.interval_minutes / 60  # agents on contacts per interval -> agent-hours
     return {
         "groups": {name: {"queues": list(members), "agents": count} for name, (members, count) in desk.groups.items()},
         "cost": round(plan.cost, 3), "dedicated_cost": round(own.cost, 3),
         "saving": round(1 - plan.cost / own.cost, 4) if own.cost else 0.0,
         "paid_agent_hours": round(plan.paid_agent_hours, 2), "dedicated_paid_agent_hours": round(own.paid_agent_hours, 2),
-        "simulated_service_level": {q: round(v, 4) for q, v in plan.service_level.items() if q in desk.queues},
+        "simulated_service_level": {q: round(v, 4) for q, v in plan.service_level.items()
+                                    if q in desk.queues or q in blended},
+        "blending": {q: {"dedicated_agent_hours_unblended": round(float(rows["agents_unblended"].sum()) * hours, 2),
+                         "dedicated_agent_hours": round(float(rows["agents_required"].sum()) * hours, 2),
+                         "blended_agent_hours": round(float(rows["blended_agents"].sum()) * hours, 2)}
+                     for q, rows in blended.items()},
     }
 
 

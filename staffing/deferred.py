@@ -18,8 +18,26 @@ divisible work; the spread of individual handle times is not modelled.
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
 
-__all__ = ["deferred_kpis", "deferred_staffing"]
+__all__ = ["dedicated_with_help", "deferred_kpis", "deferred_staffing", "due_seconds"]
+
+
+def due_seconds(interval_start_seconds: np.ndarray, volume: np.ndarray, aht_seconds: np.ndarray, *,
+                response_hours: float) -> np.ndarray:
+    """Agent-seconds of work to deliver in each interval, shape (n,): each interval's work
+    (``volume * aht_seconds``) spread evenly over the open intervals inside its response window."""
+    starts = np.asarray(interval_start_seconds, dtype=float)
+    work = np.asarray(volume, dtype=float) * np.asarray(aht_seconds, dtype=float)
+    size = work.size
+    window_end = np.searchsorted(starts, starts + response_hours * 3600, side="left")
+    window_end = np.maximum(window_end, np.arange(size) + 1)
+    share = work / (window_end - np.arange(size))
+    delta = np.zeros(size + 1)
+    np.add.at(delta, np.arange(size), share)
+    np.add.at(delta, window_end, -share)
+    return np.maximum(np.cumsum(delta[:-1]), 0)
 
 
 def deferred_staffing(
@@ -39,23 +57,13 @@ def deferred_staffing(
     answered within the response time), ``asa_seconds`` (mean response time),
     ``occupancy`` and ``backlog_seconds`` (agent-seconds of work carried to the next interval).
     """
-    starts = np.asarray(interval_start_seconds, dtype=float)
-    work = np.asarray(volume, dtype=float) * np.asarray(aht_seconds, dtype=float)
-    size = work.size
     productive = interval_seconds * (max_occupancy or 1.0)
-    # each interval's work is spread over the open intervals inside its response window
-    window_end = np.searchsorted(starts, starts + response_hours * 3600, side="left")
-    window_end = np.maximum(window_end, np.arange(size) + 1)
-    share = work / (window_end - np.arange(size))
-    delta = np.zeros(size + 1)
-    np.add.at(delta, np.arange(size), share)
-    np.add.at(delta, window_end, -share)
-    due = np.cumsum(delta[:-1])  # agent-seconds to deliver in each interval
-    fractional = np.maximum(due, 0) / productive
+    due = due_seconds(interval_start_seconds, volume, aht_seconds, response_hours=response_hours)
+    fractional = due / productive
     agents = np.ceil(fractional - 1e-9).astype(np.int64)
 
     return {"agents_required": agents, "agents_required_fractional": fractional,
-            **deferred_kpis(starts, volume, aht_seconds, interval_seconds, agents,
+            **deferred_kpis(interval_start_seconds, volume, aht_seconds, interval_seconds, agents,
                             response_hours=response_hours, max_occupancy=max_occupancy)}
 
 
@@ -96,3 +104,65 @@ def deferred_kpis(
         "occupancy": occupancy,
         "backlog_seconds": backlog,
     }
+
+
+def dedicated_with_help(
+    interval_start_seconds: np.ndarray,
+    volume: np.ndarray,
+    aht_seconds: np.ndarray,
+    interval_seconds: float,
+    help_seconds: np.ndarray,
+    *,
+    response_hours: float,
+    max_occupancy: float | None,
+    smoothing: float = 1.0,
+) -> np.ndarray:
+    """The fewest dedicated agents per interval (whole, shape (n,)) who, with
+    ``help_seconds`` of work others can do in each interval (live agents' idle time), finish
+    every contact's work inside its response window.
+
+    A transportation linear program (HiGHS): the work arriving in interval s
+    (``volume * aht_seconds``) is split over the open intervals of its window (as in
+    :func:`due_seconds`); an interval's work is at most its help plus its dedicated agents x
+    ``interval_seconds * max_occupancy``. It minimises the agents plus ``smoothing`` per
+    change of one agent between intervals (shifts last hours). With no help it needs at
+    most what :func:`deferred_staffing` asks, which spreads each interval's work evenly.
+    """
+    starts = np.asarray(interval_start_seconds, dtype=float)
+    work = np.asarray(volume, dtype=float) * np.asarray(aht_seconds, dtype=float)
+    size = work.size
+    productive = interval_seconds * (max_occupancy or 1.0)
+    window_end = np.maximum(np.searchsorted(starts, starts + response_hours * 3600, side="left"), np.arange(size) + 1)
+    source = np.repeat(np.arange(size), window_end - np.arange(size))  # x[s, j]: work of s done in j
+    target = np.concatenate([np.arange(s, e) for s, e in enumerate(window_end)])
+    n_x, n_change = source.size, size - 1
+    columns = n_x + size + n_change  # x, dedicated agents d, |d[k+1] - d[k]|
+    rows = np.arange(n_x)
+    assign = sparse.csr_matrix((np.ones(n_x), (source, rows)), shape=(size, columns))
+    done = sparse.csr_matrix((np.ones(n_x), (target, rows)), shape=(size, columns))
+    agents = sparse.csr_matrix((np.full(size, productive), (np.arange(size), n_x + np.arange(size))),
+                               shape=(size, columns))
+    change = sparse.eye(n_change, size, k=1) - sparse.eye(n_change, size)
+    pad = sparse.csr_matrix((n_change, n_x))
+    up = sparse.hstack([pad, change, -sparse.eye(n_change)])  # d[k+1] - d[k] - e <= 0
+    down = sparse.hstack([pad, -change, -sparse.eye(n_change)])
+    cost = np.concatenate([np.zeros(n_x), np.ones(size), np.full(n_change, smoothing)])
+    result = milp(cost, constraints=[LinearConstraint(assign, lb=work, ub=work),
+                                     LinearConstraint(done - agents, lb=-np.inf, ub=np.asarray(help_seconds, float)),
+                                     LinearConstraint(sparse.vstack([up, down]), lb=-np.inf, ub=0)],
+                  bounds=Bounds(0, np.inf))
+    if result.x is None:  # cannot happen: enough dedicated agents always do
+        raise RuntimeError(f"deferred schedule: HiGHS found no solution ({result.message})")
+    # whole agents: the running total rounded up (never behind the LP's capacity), then one
+    # more agent at the end of any late contact's window until first-in-first-out is on time
+    total = np.ceil(np.cumsum(result.x[n_x:n_x + size]) - 1e-6)
+    whole = np.diff(total, prepend=0.0)
+    for _ in range(size):
+        kpis = deferred_kpis(starts, volume, aht_seconds, interval_seconds,
+                             whole + np.asarray(help_seconds, float) / productive,
+                             response_hours=response_hours, max_occupancy=max_occupancy)
+        late = np.flatnonzero(kpis["service_level"] < 1)
+        if not late.size:
+            break
+        whole[window_end[late[0]] - 1] += 1
+    return whole.astype(np.int64)

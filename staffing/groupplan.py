@@ -15,7 +15,10 @@ agents file, and returns the week's plan whose "queues" are the skill groups
    cross-skilled group's shifts within ``ROSTERABLE_SHARE`` of the contract hours of the agents who can work them
    (flexible shifts cover more, so the plan would otherwise ask for more of them than a
    roster can staff),
-3. each live queue's service level at the planned staff, by an independent simulation
+3. deferred queues (e-mail) blended into the live agents' idle time where their agents
+   have the skill (:mod:`staffing.blend`, ``[skills] blend_deferred``): their rows ask only
+   for the dedicated staff that idle time cannot replace,
+4. each live and blended queue's service level at the planned staff, by an independent simulation
    (agents on contacts: the planned agents less the group's shrinkage, rounded down). In
    the plan's coverage a group's ``service_level`` is the volume-weighted simulated level
    of the queues it serves, and the plan's ``service_level`` is per live queue.
@@ -33,11 +36,12 @@ import pandas as pd
 
 from core.config import Config
 from core.errors import InputError
+from staffing.blend import Blend, blend_deferred, simulate_blended
 from staffing.shiftplan import ShiftPlan, plan_shifts, plan_week_start
 from staffing.skillgroups import (Desk, desk_groups, pooled_bounds, requirements_by_group, shrinkage_of,
                                   simulate_plan)
 
-__all__ = ["GroupPlan", "group_skills", "plan_groups"]
+__all__ = ["GroupPlan", "blended_rows", "group_skills", "plan_groups"]
 
 # a cross-skilled group's shifts may use this share of its agents' contract hours: rest and
 # night rules, days off and unavailable days keep a roster from using every hour
@@ -54,6 +58,7 @@ class GroupPlan:
     shift_plan: ShiftPlan
     simulated: pd.DataFrame
     agents: pd.DataFrame
+    blend: Blend | None = None  # deferred work blended into the live groups' idle time
 
 
 def group_skills(agents: pd.DataFrame, desk: Desk, deferred: list[str]) -> pd.DataFrame:
@@ -109,15 +114,50 @@ def plan_groups(forecast: pd.DataFrame, table: pd.DataFrame, agents: pd.DataFram
     week = forecast[(forecast["interval_start"] >= start) & (forecast["interval_start"] < end)]
     by_group = requirements_by_group(week, config, desk, interval_seconds=interval_seconds, seed=seed)
     pooled = _pooled_needs(week, by_group, desk, config, interval_seconds)
-    rows = _group_rows(table, by_group, desk)
+    blend = blend_deferred(week, config, desk, agents, by_group, interval_seconds=interval_seconds, seed=seed) \
+        if config.skills.blend_deferred else None
+    rows = _group_rows(table if blend is None else blended_rows(table, blend, config), by_group, desk)
     cross_skilled = {g: hours * ROSTERABLE_SHARE for g, hours in desk.weekly_hours.items()
                      if len(desk.groups[g][0]) > 1}
     plan = plan_shifts(rows, config, week_start=start, pooled=pooled, max_paid_hours=cross_skilled)
     planned = _on_contacts(plan, desk, config)
-    simulated = simulate_plan(week, config, desk, planned, interval_seconds=interval_seconds, seed=seed + 1)
+    if blend is None:
+        simulated = simulate_plan(week, config, desk, planned, interval_seconds=interval_seconds, seed=seed + 1)
+    else:
+        simulated = simulate_blended(week, config, desk, blend, planned, _dedicated_on_contacts(plan, blend, config),
+                                     interval_seconds=interval_seconds, seed=seed + 1)
     plan = _with_simulated_levels(plan, simulated, week, desk, by_group)
     deferred = [q for q in table["queue"].unique() if q not in desk.queues]
-    return GroupPlan(desk, by_group, plan, simulated, group_skills(agents, desk, deferred))
+    return GroupPlan(desk, by_group, plan, simulated, group_skills(agents, desk, deferred), blend)
+
+
+def blended_rows(table: pd.DataFrame, blend: Blend, config: Config) -> pd.DataFrame:
+    """Frame B TABLE with its blended deferred queues asking only for their dedicated staff
+    (agents on contacts, scheduled after shrinkage) and the deferred model's KPIs with the
+    blended help, in the intervals BLEND covers."""
+    keys = ["queue", "interval_start"]
+    update = blend.deferred.set_index(keys)
+    table = table.copy()
+    index = pd.MultiIndex.from_frame(table[keys])
+    hit = index.isin(update.index)
+    chosen = update.reindex(index[hit])
+    shrinkage = table.loc[hit, "queue"].map(lambda q: config.queue(q)[0].shrinkage).to_numpy()
+    table.loc[hit, "agents_required"] = chosen["agents_required"].to_numpy()
+    table.loc[hit, "agents_required_fractional"] = chosen["agents_required"].to_numpy().astype(float)
+    table.loc[hit, "agents_scheduled"] = np.ceil(chosen["agents_required"].to_numpy() / (1 - shrinkage) - 1e-9)
+    table.loc[hit, "agents_scheduled_fractional"] = chosen["agents_required"].to_numpy() / (1 - shrinkage)
+    table.loc[hit, "service_level"] = chosen["service_level"].to_numpy()
+    table.loc[hit, "asa_seconds"] = chosen["asa_seconds"].to_numpy()
+    return table.astype({"agents_required": np.int64, "agents_scheduled": np.int64})
+
+
+def _dedicated_on_contacts(plan: ShiftPlan, blend: Blend, config: Config) -> dict[str, pd.Series]:
+    """Per blended deferred queue, the plan's agents on it by interval less shrinkage, rounded down."""
+    found = {}
+    for queue in blend.deferred["queue"].unique():
+        planned = plan.coverage[plan.coverage["queue"] == queue].set_index("interval_start")["planned"]
+        found[queue] = np.floor(planned * (1 - config.queue(queue)[0].shrinkage) + 1e-9).astype(np.int64)
+    return found
 
 
 def _pooled_needs(week: pd.DataFrame, by_group: pd.DataFrame, desk: Desk, config: Config,
@@ -176,5 +216,5 @@ def _with_simulated_levels(plan: ShiftPlan, simulated: pd.DataFrame, week: pd.Da
     deferred = {q: v for q, v in plan.service_level.items() if q not in desk.groups}
     return ShiftPlan.from_tables(plan.shifts, coverage, week_start=plan.week_start,
                                  interval_minutes=plan.interval_minutes, plan_to=plan.plan_to,
-                                 service_level={**weekly, **deferred}, status=plan.status, gap=plan.gap,
+                                 service_level={**deferred, **weekly}, status=plan.status, gap=plan.gap,
                                  solve_seconds=plan.solve_seconds)

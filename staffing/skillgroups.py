@@ -50,8 +50,8 @@ from staffing import erlang
 from staffing.multiskill import QueueLoad, SkillGroup, simulate_skills
 from staffing.requirements import handle_seconds
 
-__all__ = ["Desk", "dedicated_agents", "desk_groups", "group_name", "requirements_by_group", "pooled_bounds",
-           "served_queues", "shrinkage_of", "simulate_plan", "subsets"]
+__all__ = ["Desk", "dedicated_agents", "desk_groups", "group_name", "group_slots", "live_loads", "pooled_bounds",
+           "requirements_by_group", "served_queues", "shrinkage_of", "simulate_plan", "simulated_kpis", "subsets"]
 
 MAX_SUBSETS_QUEUES = 10  # above this many live queues only single queues, pairs and the whole desk are bounded
 CHECK_INTERVALS = 3  # steady-state check: the interval's load repeated, the first a warm-up
@@ -243,7 +243,7 @@ def _loads(desk: Desk, config: Config, volume: dict, aht: dict, columns, repeat:
     return loads
 
 
-def _slots(desk: Desk, config: Config) -> dict[str, int]:
+def group_slots(desk: Desk, config: Config) -> dict[str, int]:
     """Contacts an agent of each group works at once (its queues share one concurrency)."""
     return {g: min(config.queue(q)[0].concurrency for q in members) for g, (members, _) in desk.groups.items()}
 
@@ -263,7 +263,7 @@ def _check(agents: np.ndarray, desk: Desk, config: Config, volume: dict, aht: di
            interval_seconds: float, seed: int) -> np.ndarray:
     """Add agents to interval K's allocation until every queue meets its target in simulation (step 3)."""
     names = list(desk.groups)
-    slots = _slots(desk, config)
+    slots = group_slots(desk, config)
     loads = _loads(desk, config, volume, aht, [k], CHECK_INTERVALS)
 
     def run(allocation):
@@ -356,17 +356,26 @@ def simulate_plan(forecast: pd.DataFrame, config: Config, desk: Desk, by_group: 
     ``interval_start``, ``service_level_simulated``, ``service_level_simulated_se``
     (from the spread across replications), ``asa_simulated_seconds``, ``abandon_rate_simulated``."""
     plan = by_group.pivot(index="interval_start", columns="skill_group", values="agents_required").fillna(0)
-    stamps = plan.index
+    slots = group_slots(desk, config)
+    groups = [SkillGroup(g, desk.groups[g][0], plan[g].to_numpy() * slots[g]) for g in plan.columns]
+    run = simulate_skills(live_loads(forecast, config, desk, plan.index), groups, interval_seconds,
+                          routing=config.skills.routing, replications=replications, seed=seed)
+    return simulated_kpis(run, desk.queues, plan.index)
+
+
+def live_loads(forecast: pd.DataFrame, config: Config, desk: Desk, stamps: pd.DatetimeIndex) -> list[QueueLoad]:
+    """The simulator's loads of the desk's live queues on the intervals STAMPS (none: volume 0)."""
     volume = {q: forecast[forecast["queue"] == q].set_index("interval_start")["volume"].reindex(stamps)
               .fillna(0.0).to_numpy(float) for q in desk.queues}
     aht = {q: handle_seconds(forecast[forecast["queue"] == q].set_index("interval_start").reindex(stamps)
                              .reset_index(), config.queue(q)[0]) for q in desk.queues}
-    slots = _slots(desk, config)
-    groups = [SkillGroup(g, desk.groups[g][0], plan[g].to_numpy() * slots[g]) for g in plan.columns]
-    run = simulate_skills(_loads(desk, config, volume, aht, slice(None), 1), groups, interval_seconds,
-                          routing=config.skills.routing, replications=replications, seed=seed)
+    return _loads(desk, config, volume, aht, slice(None), 1)
+
+
+def simulated_kpis(run, queues: Sequence[str], stamps: pd.DatetimeIndex) -> pd.DataFrame:
+    """simulate_plan's columns for QUEUES from a simulation RUN over the intervals STAMPS."""
     frames = []
-    for q in desk.queues:
+    for q in queues:
         simulation = run.queues[q]
         per_interval = simulation.intervals()
         se = [simulation.totals([k])["service_level_se"] for k in range(len(stamps))]

@@ -129,6 +129,11 @@ def command(
         console.print(f"skill groups ({', '.join(facts['groups'])}): cost {facts['cost']:,.0f} against "
                       f"{facts['dedicated_cost']:,.0f} with every queue on its own ({facts['saving']:.1%} less); "
                       f"simulated service level {levels}", markup=False)
+        for queue, blended in facts["blending"].items():
+            console.print(f"{queue} blended into live agents' idle time: {blended['blended_agent_hours']:,.0f} "
+                          f"agent-hours of its work there, dedicated staff {blended['dedicated_agent_hours']:,.0f} "
+                          f"agent-hours on contacts instead of {blended['dedicated_agent_hours_alone']:,.0f}",
+                          markup=False)
     if run.roster is not None:
         facts = run.roster.summary()
         console.print(f"roster: {facts['shifts_assigned']:,} shifts to {facts['agents']} agents, "

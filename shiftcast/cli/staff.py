@@ -13,6 +13,8 @@ from core.errors import InputError
 from core.output import check_out_folder, write_folder
 from core.readers import read_table
 from core.schema import interval_minutes, validate_agents, validate_frame_a
+from staffing.blend import blend_deferred
+from staffing.groupplan import blended_rows
 from staffing.requirements import requirements
 from staffing.skillgroups import dedicated_agents, desk_groups, requirements_by_group, simulate_plan
 
@@ -29,7 +31,8 @@ def command(
                                                "(requirements_by_group.csv), checked by simulation.")] = None,
 ) -> None:
     """Agents required and scheduled per queue and interval, with expected KPIs; with
-    --agents also per skill group, each queue's simulated KPIs next to the dedicated ones."""
+    --agents also per skill group, each queue's simulated KPIs next to the dedicated ones, and
+    deferred queues blended into live agents' idle time (deferred_blended.csv)."""
     if staff_to is not None and staff_to not in STAFF_TO:
         raise InputError(f"--staff-to must be one of {', '.join(STAFF_TO)}; got {staff_to!r}")
     check_out_folder(out, inputs=(forecast, config, agents))
@@ -41,10 +44,16 @@ def command(
     files: dict[str, object] = {"requirements.csv": table}
     record: dict[str, object] = {"notes": notes}
     if agents is not None:
-        desk = desk_groups(validate_agents(read_table(agents), source=agents.name), settings,
-                           list(table["queue"].unique()), source=agents.name)
+        people = validate_agents(read_table(agents), source=agents.name)
+        desk = desk_groups(people, settings, list(table["queue"].unique()), source=agents.name)
         by_group = requirements_by_group(frame, settings, desk, interval_seconds=minutes * 60)
-        simulated = simulate_plan(frame, settings, desk, by_group, interval_seconds=minutes * 60)
+        blend = blend_deferred(frame, settings, desk, people, by_group, interval_seconds=minutes * 60) \
+            if settings.skills.blend_deferred else None
+        if blend is None:
+            simulated = simulate_plan(frame, settings, desk, by_group, interval_seconds=minutes * 60)
+        else:  # deferred rows ask only for the dedicated staff the live agents' idle time cannot replace
+            table, simulated = blended_rows(table, blend, settings), blend.simulated
+            files["deferred_blended.csv"] = blend.deferred
         table = table.merge(simulated, on=["queue", "interval_start"], how="left")
         files |= {"requirements.csv": table, "requirements_by_group.csv": by_group}
         record["skill_groups"] = {
@@ -71,6 +80,11 @@ def command(
         console.print(f"skill groups: {facts['multi_skill_agent_intervals']:,} agent-intervals on contacts for the "
                       f"live queues, against {facts['dedicated_agent_intervals']:,.0f} dedicated ({saving:.1%} fewer; "
                       f"pooled bound {facts['pooled_bound_agent_intervals']:,})", markup=False)
+        if blend is not None:
+            for queue, rows in blend.deferred.groupby("queue", sort=False):
+                console.print(f"{queue}: blended into live agents' idle time, {rows['agents_required'].sum():,} "
+                              f"dedicated agent-intervals on contacts instead of {rows['agents_unblended'].sum():,}",
+                              markup=False)
         for queue, rows in table[table["service_level_simulated"].notna()].groupby("queue", sort=False):
             offered = rows["volume"].to_numpy()
             day = (rows["service_level_simulated"] * offered).sum() / offered.sum()
