@@ -113,9 +113,11 @@ def plan_groups(forecast: pd.DataFrame, table: pd.DataFrame, agents: pd.DataFram
     end = start + pd.Timedelta(days=7)
     week = forecast[(forecast["interval_start"] >= start) & (forecast["interval_start"] < end)]
     by_group = requirements_by_group(week, config, desk, interval_seconds=interval_seconds, seed=seed)
-    pooled = _pooled_needs(week, by_group, desk, config, interval_seconds)
     blend = blend_deferred(week, config, desk, agents, by_group, interval_seconds=interval_seconds, seed=seed) \
         if config.skills.blend_deferred else None
+    if blend is not None:  # the groups' agents with those the blend added
+        by_group = blend.by_group
+    pooled = _pooled_needs(week, by_group, desk, config, interval_seconds)
     rows = _group_rows(table if blend is None else blended_rows(table, blend, config), by_group, desk)
     cross_skilled = {g: hours * ROSTERABLE_SHARE for g, hours in desk.weekly_hours.items()
                      if len(desk.groups[g][0]) > 1}

@@ -31,10 +31,11 @@ The model, per replication
   the head of the line of the highest ``priority`` (lower number first), then the one
   that has waited longest.
 - **Deferred work blended into idle time** (a queue with ``deferred=True``: e-mail,
-  tickets): always after every live line, and taken only by a group that has, besides the
-  agent taking it, at least ``reserve_agents`` agents' slots idle for live contacts (the
-  threshold policy of Bhulai & Koole 2003); it holds a whole agent, ``slots_per_agent``
-  slots, for its handle time. Its ``answer_seconds`` is the response time.
+  tickets): always after every live line, and taken by an idle agent only while, besides
+  it, at least ``reserve_agents`` agents' slots are idle among the groups sharing a live
+  queue with its group (the threshold policy of Bhulai & Koole 2003); it holds a whole
+  agent, ``slots_per_agent`` slots, for its handle time. Its ``answer_seconds`` is the
+  response time.
 
 KPIs come per queue as a :class:`staffing.simulate.Simulation` (by the interval a
 contact arrived in; its occupancy is NaN, agents being shared) and per group as busy
@@ -86,8 +87,8 @@ class QueueLoad:
 @dataclass(frozen=True)
 class SkillGroup:
     """Agents who serve the same queues. ``agents``: one whole number or one per interval (slots
-    for chat: agents x ``slots_per_agent``); ``reserve_agents``: agents kept idle for live
-    contacts before one takes deferred work."""
+    for chat: agents x ``slots_per_agent``); ``reserve_agents``: agents (of this group and
+    those sharing a live queue with it) kept idle for live contacts before one takes deferred work."""
 
     name: str
     queues: tuple[str, ...]
@@ -260,10 +261,19 @@ def _one_run(queues, groups, loads, staff, skills, servers, routing, interval, s
     priority = [q.priority for q in queues]
     deferred = [q.deferred for q in queues]
     hold = [g.slots_per_agent for g in groups]  # slots a deferred contact holds: one agent's
-    needed = [[hold[g] * (1 + groups[g].reserve_agents) if deferred[q] else 1 for q in range(n_queues)]
-              for g in range(n_groups)]  # idle slots a group needs to take a contact of queue q
+    live_skills = [{q for q in skills[g] if not deferred[q]} for g in range(n_groups)]
+    # the groups whose idle agents count toward g's reserve: those sharing a live queue with it
+    pool = [[h for h in range(n_groups) if h == g or live_skills[g] & live_skills[h]] for g in range(n_groups)]
+    reserve = [hold[g] * (1 + groups[g].reserve_agents) for g in range(n_groups)]
     retry_uniform = choice_rng.random
     idle, busy_now, leaving = [0] * n_groups, [0] * n_groups, [0] * n_groups
+
+    def can_take(g, q):
+        """Whether an idle agent of group g may take a contact of queue q now."""
+        if not deferred[q]:
+            return idle[g] > 0
+        return idle[g] >= hold[g] and sum(idle[h] for h in pool[g]) >= reserve[g]
+
     lines = [deque() for _ in range(n_queues)]
     events: list = [(k * interval, k, _BOUNDARY, k) for k in range(size)]
     heapq.heapify(events)
@@ -289,7 +299,7 @@ def _one_run(queues, groups, loads, staff, skills, servers, routing, interval, s
                 line = lines[q]
                 while line and c_state[line[0]] != 1:
                     line.popleft()  # served elsewhere or hung up
-                if line and idle[g] >= needed[g][q] and (best is None or (
+                if line and can_take(g, q) and (best is None or (
                         deferred[q], priority[q], c_time[line[0]]) < (deferred[best], priority[best],
                                                                       c_time[lines[best][0]])):
                     best = q
@@ -302,12 +312,13 @@ def _one_run(queues, groups, loads, staff, skills, servers, routing, interval, s
         q = c_queue[c]
         group = -1
         if routing == "specialists_first":
-            group = next((g for g in servers[q] if idle[g] >= needed[g][q]), -1)
+            group = next((g for g in servers[q] if can_take(g, q)), -1)
         else:
-            free = sum(idle[g] for g in servers[q] if idle[g] >= needed[g][q])
+            able = [g for g in servers[q] if can_take(g, q)]
+            free = sum(idle[g] for g in able)
             if free:
                 pick = choice_rng.integers(free)
-                for g in (g for g in servers[q] if idle[g] >= needed[g][q]):
+                for g in able:
                     if pick < idle[g]:
                         group = g
                         break

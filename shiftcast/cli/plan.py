@@ -132,7 +132,7 @@ def command(
         for queue, blended in facts["blending"].items():
             console.print(f"{queue} blended into live agents' idle time: {blended['blended_agent_hours']:,.0f} "
                           f"agent-hours of its work there, dedicated staff {blended['dedicated_agent_hours']:,.0f} "
-                          f"agent-hours on contacts instead of {blended['dedicated_agent_hours_alone']:,.0f}",
+                          f"agent-hours on contacts instead of {blended['dedicated_agent_hours_unblended']:,.0f}",
                           markup=False)
     if run.roster is not None:
         facts = run.roster.summary()
