@@ -34,6 +34,7 @@ from core.readers import read_table
 from core.schema import agents_file_table, interval_minutes, validate_agents
 from staffing.advisor import advise
 from staffing.explain import explain_interval, explain_pooled
+from staffing.groupplan import plan_groups
 from staffing.requirements import requirements as staff_forecast
 from staffing.roster import assign_roster, weekly_grid
 from staffing.shiftplan import ShiftPlan
@@ -147,9 +148,15 @@ def forecast_upload(table: pd.DataFrame, mapping: tuple, ignore: dict, _config, 
 
 
 @st.cache_data(show_spinner="Planning shifts (HiGHS)...", max_entries=8)
-def replan(requirements: pd.DataFrame, _config, scenario_key: str) -> dict:
-    """The shift plan for a scenario's requirements (the roster MILP runs only on request)."""
-    plan = plan_week(requirements, _config)
+def replan(requirements: pd.DataFrame, _config, scenario_key: str, _agents: pd.DataFrame | None = None) -> dict:
+    """The shift plan for a scenario's requirements (the roster MILP runs only on request):
+    over the skill groups of ``_agents`` when given (the plan on screen is over groups; the
+    key says so), otherwise every queue on its own."""
+    grouped = None
+    if _agents is not None:
+        grouped = plan_groups(requirements, requirements, _agents, _config,
+                              interval_seconds=interval_minutes(requirements, _config.site.interval_minutes) * 60)
+    plan = plan_week(requirements, _config) if grouped is None else grouped.shift_plan
     return dict(shifts=plan.shifts, coverage=plan.coverage, plan_summary=plan.summary())
 
 
@@ -489,6 +496,11 @@ def skills_view() -> None:
         "target": [config.queue(q)[0].service_level for q in facts["simulated_service_level"]],
     })
     st.dataframe(levels.round(3), hide_index=True, key="skills_levels")
+    for deferred, blended in facts.get("blending", {}).items():
+        st.caption(_plain(f"{deferred} is blended into the idle time of live agents who have the skill: about "
+                          f"{blended['blended_agent_hours']:,.0f} agent-hours of its work there, so its dedicated staff "
+                          f"needs {blended['dedicated_agent_hours']:,.0f} agent-hours on contacts instead of "
+                          f"{blended['dedicated_agent_hours_unblended']:,.0f}."))
     rows = by_group[by_group["skill_group"].isin(mine)]
     if len(rows):
         st.markdown(f"**Agents on contacts per skill group serving {_plain(queue)}, most in each hour**")
@@ -578,7 +590,9 @@ with roster_tab:
         if st.button("Re-plan shifts for these what-ifs", key="replan"):
             st.session_state["replanned"] = scenario["key"]
         if st.session_state.get("replanned") == scenario["key"]:
-            plan = replan(scenario["requirements"], scenario["config"], scenario["key"])
+            by_group = data.get("skills") is not None and data.get("agents") is not None
+            plan = replan(scenario["requirements"], scenario["config"], f"{scenario['key']} groups={by_group}",
+                          data["agents"] if by_group else None)
     if plan["shifts"] is None:
         st.warning("No shift plan yet: run `shiftcast plan` (or `make run`) to plan shifts for this history.")
     else:

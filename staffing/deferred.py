@@ -121,9 +121,10 @@ def dedicated_with_help(
     ``help_seconds`` of work others can do in each interval (live agents' idle time), finish
     every contact's work inside its response window.
 
-    A transportation linear program (HiGHS): the work arriving in interval s
-    (``volume * aht_seconds``) is split over the open intervals of its window (as in
-    :func:`due_seconds`); an interval's work is at most its help plus its dedicated agents x
+    A linear program over the horizon (HiGHS), first-in-first-out: the backlog carried out of
+    each interval is what arrived (``volume * aht_seconds``) less what was done, never
+    negative and never more than the work whose response window (as in :func:`due_seconds`)
+    is still open; an interval's work done is at most its help plus its dedicated agents x
     ``interval_seconds * max_occupancy``. It minimises the agents plus ``smoothing`` per
     change of one agent between intervals (shifts last hours). With no help it needs at
     most what :func:`deferred_staffing` asks, which spreads each interval's work evenly.
@@ -133,29 +134,32 @@ def dedicated_with_help(
     size = work.size
     productive = interval_seconds * (max_occupancy or 1.0)
     window_end = np.maximum(np.searchsorted(starts, starts + response_hours * 3600, side="left"), np.arange(size) + 1)
-    source = np.repeat(np.arange(size), window_end - np.arange(size))  # x[s, j]: work of s done in j
-    target = np.concatenate([np.arange(s, e) for s, e in enumerate(window_end)])
-    n_x, n_change = source.size, size - 1
-    columns = n_x + size + n_change  # x, dedicated agents d, |d[k+1] - d[k]|
-    rows = np.arange(n_x)
-    assign = sparse.csr_matrix((np.ones(n_x), (source, rows)), shape=(size, columns))
-    done = sparse.csr_matrix((np.ones(n_x), (target, rows)), shape=(size, columns))
-    agents = sparse.csr_matrix((np.full(size, productive), (np.arange(size), n_x + np.arange(size))),
-                               shape=(size, columns))
+    arrived = np.cumsum(work)
+    # work due by the end of interval k: of the intervals whose window ends with k or before
+    due_by = np.concatenate([[0.0], arrived])[np.searchsorted(window_end - 1, np.arange(size), side="right")]
+    # columns: done[k], backlog[k], agents d[k], |d[k+1] - d[k]|
+    n_change = size - 1
+    eye = sparse.eye(size)
+    lag = sparse.eye(size, k=-1)
+    zeros, change_zeros = sparse.csr_matrix((size, size)), sparse.csr_matrix((size, n_change))
+    flow = sparse.hstack([eye, eye - lag, zeros, change_zeros])  # done + backlog - previous backlog = work
+    capacity = sparse.hstack([eye, zeros, -productive * eye, change_zeros])  # done - productive d <= help
     change = sparse.eye(n_change, size, k=1) - sparse.eye(n_change, size)
-    pad = sparse.csr_matrix((n_change, n_x))
+    pad = sparse.csr_matrix((n_change, 2 * size))
     up = sparse.hstack([pad, change, -sparse.eye(n_change)])  # d[k+1] - d[k] - e <= 0
     down = sparse.hstack([pad, -change, -sparse.eye(n_change)])
-    cost = np.concatenate([np.zeros(n_x), np.ones(size), np.full(n_change, smoothing)])
-    result = milp(cost, constraints=[LinearConstraint(assign, lb=work, ub=work),
-                                     LinearConstraint(done - agents, lb=-np.inf, ub=np.asarray(help_seconds, float)),
+    cost = np.concatenate([np.zeros(2 * size), np.ones(size), np.full(n_change, smoothing)])
+    upper = np.concatenate([np.full(size, np.inf), np.maximum(arrived - due_by, 0), np.full(size + n_change, np.inf)])
+    result = milp(cost, constraints=[LinearConstraint(flow, lb=work, ub=work),
+                                     LinearConstraint(capacity, lb=-np.inf, ub=np.asarray(help_seconds, float)),
                                      LinearConstraint(sparse.vstack([up, down]), lb=-np.inf, ub=0)],
-                  bounds=Bounds(0, np.inf))
+                  bounds=Bounds(0, upper))
     if result.x is None:  # cannot happen: enough dedicated agents always do
         raise RuntimeError(f"deferred schedule: HiGHS found no solution ({result.message})")
+    fractional = result.x[2 * size:3 * size]
     # whole agents: the running total rounded up (never behind the LP's capacity), then one
     # more agent at the end of any late contact's window until first-in-first-out is on time
-    total = np.ceil(np.cumsum(result.x[n_x:n_x + size]) - 1e-6)
+    total = np.ceil(np.cumsum(fractional) - 1e-6)
     whole = np.diff(total, prepend=0.0)
     for _ in range(size):
         kpis = deferred_kpis(starts, volume, aht_seconds, interval_seconds,

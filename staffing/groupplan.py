@@ -115,8 +115,6 @@ def plan_groups(forecast: pd.DataFrame, table: pd.DataFrame, agents: pd.DataFram
     by_group = requirements_by_group(week, config, desk, interval_seconds=interval_seconds, seed=seed)
     blend = blend_deferred(week, config, desk, agents, by_group, interval_seconds=interval_seconds, seed=seed) \
         if config.skills.blend_deferred else None
-    if blend is not None:  # the groups' agents with those the blend added
-        by_group = blend.by_group
     pooled = _pooled_needs(week, by_group, desk, config, interval_seconds)
     rows = _group_rows(table if blend is None else blended_rows(table, blend, config), by_group, desk)
     cross_skilled = {g: hours * ROSTERABLE_SHARE for g, hours in desk.weekly_hours.items()

@@ -74,8 +74,11 @@ def test_the_run_folder_holds_the_groups_and_opens_again(runs, tmp_path):
     facts = record["skill_groups"]
     assert facts["groups"]["chat_en+chat_zh"] == {"queues": ["chat_en", "chat_zh"], "agents": 6}
     assert facts["cost"] < facts["dedicated_cost"] and 0 < facts["saving"] < 1
+    mail = facts["blending"]["mail"]  # the chat_en;mail agents answer e-mail in their idle time
+    assert mail["dedicated_agent_hours"] <= mail["dedicated_agent_hours_unblended"]
+    assert 0.8 <= facts["simulated_service_level"]["mail"] <= 1  # its target: 80% within 4 hours
     files = plan_files(grouped, record, "<html></html>")
-    assert {"requirements_by_group.csv", "service_by_queue.csv"} <= set(files)
+    assert {"requirements_by_group.csv", "service_by_queue.csv", "deferred_blended.csv"} <= set(files)
     from core.output import write_folder
 
     write_folder(tmp_path / "plan", files, command="plan")
@@ -134,3 +137,12 @@ def test_the_dashboard_explains_a_pooled_interval_and_advises_on_cross_training(
     app.selectbox(key="queue").set_value("chat_en").run()  # the advice stays on screen for another queue
     assert not app.exception
     assert next(d.value for d in app.dataframe if "saving_vs_dedicated" in d.value.columns).equals(scenarios)
+
+
+def test_a_what_if_re_plans_over_the_skill_groups(runs, tmp_path, monkeypatch):
+    app, _ = dashboard_on_chat_zh(runs, tmp_path, monkeypatch)
+    app.slider(key="whatif:volume_pct:chat_zh").set_value(50).run()
+    app.button(key="replan").click().run()
+    assert not app.exception and not app.error
+    assert app.selectbox(key="unit:chat_zh").options == ["chat_en+chat_zh", "chat_zh"]  # still shifts of groups
+    assert any("planned for your what" in c.value for c in app.caption)  # (Markdown-escaped "re-planned")

@@ -52,7 +52,7 @@ def command(
         if blend is None:
             simulated = simulate_plan(frame, settings, desk, by_group, interval_seconds=minutes * 60)
         else:  # deferred rows ask only for the dedicated staff the live agents' idle time cannot replace
-            table, simulated, by_group = blended_rows(table, blend, settings), blend.simulated, blend.by_group
+            table, simulated = blended_rows(table, blend, settings), blend.simulated
             files["deferred_blended.csv"] = blend.deferred
         table = table.merge(simulated, on=["queue", "interval_start"], how="left")
         files |= {"requirements.csv": table, "requirements_by_group.csv": by_group}
