@@ -497,8 +497,8 @@ def skills_view() -> None:
     })
     st.dataframe(levels.round(3), hide_index=True, key="skills_levels")
     for deferred, blended in facts.get("blending", {}).items():
-        st.caption(_plain(f"{deferred} is blended into the idle time of live agents who have the skill: about "
-                          f"{blended['blended_agent_hours']:,.0f} agent-hours of its work there, so its dedicated staff "
+        st.caption(_plain(f"{deferred} is blended into the idle time of live agents who have the skill: it replaces "
+                          f"about {blended['replaced_agent_hours']:,.0f} dedicated agent-hours, so its dedicated staff "
                           f"needs {blended['dedicated_agent_hours']:,.0f} agent-hours on contacts instead of "
                           f"{blended['dedicated_agent_hours_unblended']:,.0f}."))
     rows = by_group[by_group["skill_group"].isin(mine)]
@@ -630,7 +630,12 @@ with roster_tab:
         cover = plan["coverage"][plan["coverage"]["queue"] == unit]
         short = cover[cover["gap"] < 0]
         left, right = st.columns(2)
-        left.metric("Intervals short", len(short))
+        grouped = any("+" in str(name) for name in plan["coverage"]["queue"].unique())
+        if grouped:  # a group's "required" is its share of the allocation: other groups may cover the rest
+            st.caption("In a plan over skill groups a group's requirement is its share of the allocation; the "
+                       "groups serving a set of queues cover its pooled need together, so a group below its share "
+                       "is not short (the simulated service level says whether the queues are served).")
+        left.metric("Intervals below this group's share" if grouped else "Intervals short", len(short))
         right.metric("Intervals over-staffed", int((cover["gap"] > 0).sum()))
         if len(short):
             st.dataframe(short[["interval_start", "required", "planned", "gap", "service_level"]], hide_index=True,

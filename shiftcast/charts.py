@@ -100,13 +100,15 @@ def service_level_figure(served: pd.DataFrame, queue: str, target: float) -> go.
 
 def advice_figure(scenarios: pd.DataFrame) -> go.Figure:
     """The cross-training advisor's scenarios (``cross_training.csv``): paid hours on the live
-    queues per scenario, labelled with the saving against dedicated staffing."""
-    figure = go.Figure(go.Bar(x=scenarios["scenario"], y=scenarios["paid_hours"], marker_color="#1f77b4",
-                              text=scenarios["saving_vs_dedicated"].map("{:.1%} below dedicated".format),
-                              textposition="outside"))
-    figure.update_layout(title="Paid hours on the live queues: dedicated, today's skills, trained, every skill",
-                         xaxis_title="scenario", yaxis_title="paid agent-hours over the forecast",
-                         yaxis_range=[0, 1.15 * float(scenarios["paid_hours"].max() or 1)], **LAYOUT)
+    queues each saves against dedicated staffing (the first row), labelled with its share."""
+    saved = scenarios["paid_hours"].iloc[0] - scenarios["paid_hours"]
+    figure = go.Figure(go.Bar(x=scenarios["scenario"], y=saved, marker_color="#2ca02c",
+                              text=scenarios["saving_vs_dedicated"].map("{:.1%}".format), textposition="outside",
+                              customdata=scenarios["paid_hours"],
+                              hovertemplate="%{x}: %{customdata:,.0f} paid hours, %{y:,.0f} fewer<extra></extra>"))
+    figure.update_layout(title=f"Paid hours saved against dedicated staffing ({scenarios['paid_hours'].iloc[0]:,.0f} h)",
+                         xaxis_title="scenario", yaxis_title="paid agent-hours saved over the forecast",
+                         yaxis_range=[0, 1.2 * max(float(saved.max()), 1.0)], **LAYOUT)
     return figure
 
 

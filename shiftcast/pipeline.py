@@ -443,7 +443,7 @@ def skill_facts(run: PlanRun) -> dict:
                                     if q in desk.queues or q in blended},
         "blending": {q: {"dedicated_agent_hours_unblended": round(float(rows["agents_unblended"].sum()) * hours, 2),
                          "dedicated_agent_hours": round(float(rows["agents_required"].sum()) * hours, 2),
-                         "blended_agent_hours": round(float(rows["blended_agents"].sum()) * hours, 2)}
+                         "replaced_agent_hours": round(float(rows["blended_agents"].sum()) * hours, 2)}
                      for q, rows in blended.items()},
     }
 

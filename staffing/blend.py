@@ -75,8 +75,9 @@ def blend_deferred(forecast: pd.DataFrame, config: Config, desk: Desk, agents: p
     if not shares:
         return None
     mixes = {group: mix for group, (_, mix) in shares.items()}
-    base = by_group.pivot(index="interval_start", columns="skill_group", values="agents_required").fillna(0)
-    stamps = base.index
+    blendable = [q for q in deferred if any(q in mix for mix in mixes.values())]
+    stamps = _grid(forecast, interval_seconds)
+    base = _staff(by_group, stamps)
     slots = group_slots(desk, config)
     live = live_loads(forecast, config, desk, stamps)
     alone = simulated_kpis(_simulate(live, [], desk, base, {}, mixes, slots, config, interval_seconds, seed + 1),
@@ -84,14 +85,15 @@ def blend_deferred(forecast: pd.DataFrame, config: Config, desk: Desk, agents: p
     blending = {group: np.round(base[group].to_numpy() * share).astype(np.int64)
                 for group, (share, _) in shares.items()}
     for _ in range(ROUNDS):
-        run = _simulate(live + _saturating(forecast, config, deferred, blending, stamps, interval_seconds), [], desk,
+        run = _simulate(live + _saturating(forecast, config, blendable, blending, stamps, interval_seconds), [], desk,
                         base, blending, mixes, slots, config, interval_seconds, seed)
         broken = _broken_intervals(simulated_kpis(run, desk.queues, stamps), alone, config, blending)
         blending = {group: np.where(broken, 0, count) for group, count in blending.items()}
         if not broken.any():
             break
     on = np.sum(list(blending.values()), axis=0) > 0
-    capacity = {q: np.where(on, worked, 0.0) for q, worked in _capacity(run, deferred, slots, mixes).items()}
+    worked = _capacity(run, blendable, slots, mixes)
+    capacity = {q: np.where(on, worked[q], 0.0) if q in worked else np.zeros(len(stamps)) for q in deferred}
     table = _dedicated(forecast, config, deferred, stamps, capacity, interval_seconds)
     groups = pd.concat([pd.DataFrame({"skill_group": group, "interval_start": stamps, "agents_blending": count})
                         for group, count in blending.items()], ignore_index=True)
@@ -108,8 +110,8 @@ def simulate_blended(forecast: pd.DataFrame, config: Config, desk: Desk, blend: 
     volumes: the groups' agents of BY_GROUP (on contacts), their blending share working the
     deferred queues in the intervals BLEND allows, and DEDICATED staff per deferred queue
     (agents on contacts by interval start; none: 0)."""
-    plan = by_group.pivot(index="interval_start", columns="skill_group", values="agents_required").fillna(0)
-    stamps = plan.index
+    stamps = _grid(forecast, interval_seconds)
+    plan = _staff(by_group, stamps)
     allowed = blend.blending.groupby("interval_start")["agents_blending"].sum().reindex(stamps).fillna(0) > 0
     blending = {group: np.where(allowed, np.round(plan[group].to_numpy() * share), 0).astype(np.int64)
                 for group, (share, _) in blend.shares.items()}
@@ -119,20 +121,36 @@ def simulate_blended(forecast: pd.DataFrame, config: Config, desk: Desk, blend: 
     staff = [SkillGroup(f"{q} (dedicated)", (q,), dedicated[q].reindex(stamps).fillna(0).to_numpy()) for q in deferred]
     run = _simulate(loads, staff, desk, plan, blending, mixes, group_slots(desk, config), config, interval_seconds,
                     seed)
-    return simulated_kpis(run, [*desk.queues, *deferred], stamps)
+    return simulated_kpis(run, [*desk.queues, *deferred], stamps).merge(forecast[["queue", "interval_start"]],
+                                                                        on=["queue", "interval_start"])
+
+
+def _grid(forecast: pd.DataFrame, interval_seconds: float) -> pd.DatetimeIndex:
+    """Every interval from the forecast's first to its last (closed hours included, so that a
+    deferred contact's wait runs through them)."""
+    stamps = forecast["interval_start"]
+    return pd.date_range(stamps.min(), stamps.max(), freq=pd.Timedelta(seconds=interval_seconds))
+
+
+def _staff(by_group: pd.DataFrame, stamps: pd.DatetimeIndex) -> pd.DataFrame:
+    """Agents on contacts per interval (rows STAMPS, 0 where closed) and group (columns)."""
+    return by_group.pivot(index="interval_start", columns="skill_group", values="agents_required").reindex(
+        stamps).fillna(0)
 
 
 def _blending_shares(agents: pd.DataFrame, config: Config, desk: Desk,
                      deferred: list[str]) -> dict[str, tuple[float, tuple[str, ...]]]:
-    """Live group -> the share of its agents who have a DEFERRED skill, and the deferred queues
-    its blending agents serve together (only groups with some)."""
+    """Live group -> the share of its agents who have a DEFERRED skill (in a language they speak),
+    and the deferred queues its blending agents serve together (only groups with some)."""
     counts: dict[str, list] = {}
+    language_of = config.roster.queue_languages
     for agent in agents.itertuples(index=False):
         served = served_queues(agent.skills, agent.languages, config, desk.queues)
         if not served:
             continue
         mine = counts.setdefault(group_name(served), [0, 0, set()])
-        mixed = [q for q in deferred if q in agent.skills]
+        mixed = [q for q in deferred if q in agent.skills and (
+            q not in language_of or not agent.languages or language_of[q] in agent.languages)]
         mine[0] += 1
         mine[1] += bool(mixed)
         mine[2].update(mixed)

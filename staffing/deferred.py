@@ -1,9 +1,11 @@
 """Staffing deferred work (e-mail, tickets, social messages) to a response-time target.
 
-Model: a contact arriving in interval s must be answered within ``response_hours``. Its
-work (``volume * aht_seconds`` agent-seconds) is spread evenly over the open intervals of
-its response window ``[start_s, start_s + response)`` (rows of the queue: a closed desk
-has none, and work arriving when nobody is in is carried into the next open interval).
+Model: a contact arriving in interval s must be answered within ``response_hours`` (at
+least one interval: :func:`staffing.requirements.requirements` says so otherwise). Its
+work (``volume * aht_seconds`` agent-seconds) is spread evenly over the open intervals
+that end inside its response window ``[start_s, start_s + response]`` (rows of the queue:
+a closed desk has none, and work arriving when nobody is in is carried into the next open
+interval).
 Summing the spread work gives the agent-seconds each interval must deliver; dividing by
 ``interval_seconds * max_occupancy`` gives agents. Under first-in-first-out processing
 this plan answers every contact within its window: by the end of interval ``s + m - 1``
@@ -24,15 +26,21 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 __all__ = ["dedicated_with_help", "deferred_kpis", "deferred_staffing", "due_seconds"]
 
 
-def due_seconds(interval_start_seconds: np.ndarray, volume: np.ndarray, aht_seconds: np.ndarray, *,
-                response_hours: float) -> np.ndarray:
+def _window_end(starts: np.ndarray, interval_seconds: float, response_hours: float) -> np.ndarray:
+    """Per interval s, one past the last interval that ends by s's response deadline (at least s + 1)."""
+    deadline = starts + response_hours * 3600 + 1e-6
+    return np.maximum(np.searchsorted(starts + interval_seconds, deadline, side="right"), np.arange(starts.size) + 1)
+
+
+def due_seconds(interval_start_seconds: np.ndarray, volume: np.ndarray, aht_seconds: np.ndarray,
+                interval_seconds: float, *, response_hours: float) -> np.ndarray:
     """Agent-seconds of work to deliver in each interval, shape (n,): each interval's work
-    (``volume * aht_seconds``) spread evenly over the open intervals inside its response window."""
+    (``volume * aht_seconds``) spread evenly over the open intervals that end inside its
+    response window."""
     starts = np.asarray(interval_start_seconds, dtype=float)
     work = np.asarray(volume, dtype=float) * np.asarray(aht_seconds, dtype=float)
     size = work.size
-    window_end = np.searchsorted(starts, starts + response_hours * 3600, side="left")
-    window_end = np.maximum(window_end, np.arange(size) + 1)
+    window_end = _window_end(starts, interval_seconds, response_hours)
     share = work / (window_end - np.arange(size))
     delta = np.zeros(size + 1)
     np.add.at(delta, np.arange(size), share)
@@ -58,7 +66,7 @@ def deferred_staffing(
     ``occupancy`` and ``backlog_seconds`` (agent-seconds of work carried to the next interval).
     """
     productive = interval_seconds * (max_occupancy or 1.0)
-    due = due_seconds(interval_start_seconds, volume, aht_seconds, response_hours=response_hours)
+    due = due_seconds(interval_start_seconds, volume, aht_seconds, interval_seconds, response_hours=response_hours)
     fractional = due / productive
     agents = np.ceil(fractional - 1e-9).astype(np.int64)
 
@@ -133,7 +141,7 @@ def dedicated_with_help(
     work = np.asarray(volume, dtype=float) * np.asarray(aht_seconds, dtype=float)
     size = work.size
     productive = interval_seconds * (max_occupancy or 1.0)
-    window_end = np.maximum(np.searchsorted(starts, starts + response_hours * 3600, side="left"), np.arange(size) + 1)
+    window_end = _window_end(starts, interval_seconds, response_hours)
     arrived = np.cumsum(work)
     # work due by the end of interval k: of the intervals whose window ends with k or before
     due_by = np.concatenate([[0.0], arrived])[np.searchsorted(window_end - 1, np.arange(size), side="right")]
@@ -161,12 +169,12 @@ def dedicated_with_help(
     # more agent at the end of any late contact's window until first-in-first-out is on time
     total = np.ceil(np.cumsum(fractional) - 1e-6)
     whole = np.diff(total, prepend=0.0)
-    for _ in range(size):
+    for _ in range(10 * size):  # each added agent works inside the late contact's window: it converges
         kpis = deferred_kpis(starts, volume, aht_seconds, interval_seconds,
                              whole + np.asarray(help_seconds, float) / productive,
                              response_hours=response_hours, max_occupancy=max_occupancy)
         late = np.flatnonzero(kpis["service_level"] < 1)
         if not late.size:
-            break
+            return whole.astype(np.int64)
         whole[window_end[late[0]] - 1] += 1
-    return whole.astype(np.int64)
+    raise RuntimeError("deferred schedule: rounding the LP's agents left contacts late; report this as a bug")

@@ -34,8 +34,9 @@ The model, per replication
   tickets): always after every live line, and taken by an idle agent only while, besides
   it, at least ``reserve_agents`` agents' slots are idle among the groups sharing a live
   queue with its group (the threshold policy of Bhulai & Koole 2003); it holds a whole
-  agent, ``slots_per_agent`` slots, for its handle time. Its ``answer_seconds`` is the
-  response time.
+  agent, ``slots_per_agent`` slots, for its handle time (slots are pooled: two chat agents
+  with a free slot each count as one idle agent, which flatters blending on chat a little).
+  Its ``answer_seconds`` is the response time; a new deferred contact waits behind its line.
 
 KPIs come per queue as a :class:`staffing.simulate.Simulation` (by the interval a
 contact arrived in; its occupancy is NaN, agents being shared) and per group as busy
@@ -100,7 +101,7 @@ class SkillGroup:
 @dataclass(frozen=True)
 class SkillSimulation:
     """Per queue a :class:`Simulation` (counts per replication and interval); per group the
-    agents (intervals,) and busy agent-seconds (replications, intervals); ``served[r, g, q]``
+    agents (slots for chat; intervals,) and busy slot-seconds (replications, intervals); ``served[r, g, q]``
     contacts of queue q answered by group g in replication r; ``retrials[r, q]``;
     ``work_seconds[r, g, q, k]`` slot-seconds group g worked on queue q in interval k."""
 
@@ -265,6 +266,9 @@ def _one_run(queues, groups, loads, staff, skills, servers, routing, interval, s
     # the groups whose idle agents count toward g's reserve: those sharing a live queue with it
     pool = [[h for h in range(n_groups) if h == g or live_skills[g] & live_skills[h]] for g in range(n_groups)]
     reserve = [hold[g] * (1 + groups[g].reserve_agents) for g in range(n_groups)]
+    # groups with deferred skills whose reserve counts g's idle agents: they look again when g frees one
+    watchers = [[h for h in range(n_groups) if h != g and g in pool[h] and any(deferred[q] for q in skills[h])]
+                for g in range(n_groups)]
     retry_uniform = choice_rng.random
     idle, busy_now, leaving = [0] * n_groups, [0] * n_groups, [0] * n_groups
 
@@ -307,11 +311,22 @@ def _one_run(queues, groups, loads, staff, skills, servers, routing, interval, s
                 return
             start(lines[best].popleft(), g, t)
 
+    def freed(g, t):
+        """Group g has more idle agents: it, and the groups whose reserve counts it, pull work."""
+        pull(g, t)
+        for h in watchers[g]:
+            pull(h, t)
+
     def arrive(c, t):
         nonlocal sequence
         q = c_queue[c]
         group = -1
-        if routing == "specialists_first":
+        line = lines[q]
+        while deferred[q] and line and c_state[line[0]] != 1:
+            line.popleft()
+        if deferred[q] and line:  # deferred work is first in, first out: it waits behind the line
+            pass
+        elif routing == "specialists_first":
             group = next((g for g in servers[q] if can_take(g, q)), -1)
         else:
             able = [g for g in servers[q] if can_take(g, q)]
@@ -351,7 +366,7 @@ def _one_run(queues, groups, loads, staff, skills, servers, routing, interval, s
             leaving[g] -= slots - back
             if back:
                 idle[g] += back
-                pull(g, t)
+                freed(g, t)
         elif kind == _ABANDON:
             if c_state[what] == 1:
                 c_state[what] = 3
@@ -375,7 +390,7 @@ def _one_run(queues, groups, loads, staff, skills, servers, routing, interval, s
                     back = min(leaving[g], target - present)
                     leaving[g] -= back
                     idle[g] += target - present - back
-                    pull(g, t)
+                    freed(g, t)
                 elif target < present:
                     going = present - target
                     from_idle = int(choice_rng.hypergeometric(idle[g], busy_now[g] - leaving[g], going))

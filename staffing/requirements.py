@@ -115,6 +115,10 @@ def _one_queue(rows: pd.DataFrame, settings: QueueSettings, source: str, interva
     aht = handle_seconds(rows, settings)
     model = _model_name(settings)
     if model == "deferred":
+        if settings.response_hours * 3600 < interval_seconds:
+            raise InputError(f"queue {rows['queue'].iloc[0]}: response_hours = {settings.response_hours:g} is shorter "
+                             f"than one interval ({interval_seconds / 60:g} min); set response_hours to at least "
+                             f"{interval_seconds / 3600:g} or use shorter intervals")
         seconds = (rows["interval_start"] - rows["interval_start"].iloc[0]).dt.total_seconds().to_numpy()
         result = deferred_staffing(seconds, staffed, aht, interval_seconds,
                                    response_hours=settings.response_hours, max_occupancy=settings.max_occupancy)

@@ -33,6 +33,14 @@ def test_dedicated_with_help_finishes_every_contact_in_time_with_fewer_agents():
     assert alone.sum() - helped.sum() == pytest.approx(help_seconds.sum() / (1800 * 0.9), abs=8)
     assert dedicated_with_help(starts, volume, aht, 1800, np.full(96, 1e6), **model).sum() == 0
 
+    # a response time that is not a whole number of intervals: 1.1 hours on 15-minute intervals
+    quarter = np.arange(96) * 900.0
+    odd = dict(response_hours=1.1, max_occupancy=0.9)
+    agents = dedicated_with_help(quarter, volume, aht, 900, np.zeros(96), **odd)
+    assert (deferred_kpis(quarter, volume, aht, 900, agents, **odd)["service_level"] == 1).all()
+    assert agents.sum() <= deferred_staffing(quarter, volume, aht, 900, **odd)["agents_required"].sum()
+    assert agents.max() <= 2 * deferred_staffing(quarter, volume, aht, 900, **odd)["agents_required"].max()
+
 
 def blended_desk() -> tuple[pd.DataFrame, Config, pd.DataFrame]:
     """A day of calls peaking at 8 Erlangs in the afternoon and quiet at night, and e-mail
@@ -107,3 +115,25 @@ def test_staff_with_agents_blends_e_mail_unless_the_config_says_not_to(tmp_path,
         assert (tmp_path / blend / "deferred_blended.csv").exists() == (blend == "true")
         assert ("blended into live agents' idle time" in err) == (blend == "true")
     assert mail_agents["true"] < mail_agents["false"]
+
+
+def test_a_deferred_queue_nobody_blends_and_live_queues_closed_at_night():
+    """Social is worked only by its own agents; the calls open 08:00-20:00 while e-mail runs
+    all day: every e-mail and social interval gets a simulated level, and blending still pays."""
+    forecast, config, agents = blended_desk()
+    hours = forecast["interval_start"].dt.hour
+    forecast = forecast[(forecast["queue"] == "mail") | hours.between(8, 19)]
+    social = forecast[forecast["queue"] == "mail"].assign(queue="social", volume=2.0)
+    forecast = validate_frame_a(pd.concat([forecast, social], ignore_index=True), "Europe/Malta")
+    config = config.model_copy(update={"queues": {**config.queues, "social": config.queues["mail"]}})
+    agents = pd.concat([agents, agents.tail(2).assign(agent=["social-0", "social-1"], skills=[["social"]] * 2)],
+                       ignore_index=True)
+    desk = desk_groups(agents, config, ["calls", "mail", "social"])
+    by_group = requirements_by_group(forecast, config, desk, interval_seconds=INTERVAL_SECONDS, check=False)
+    blend = blend_deferred(forecast, config, desk, agents, by_group, interval_seconds=INTERVAL_SECONDS)
+    simulated = blend.simulated.groupby("queue")["interval_start"].count()
+    assert simulated.to_dict() == {"calls": 24, "mail": 48, "social": 48}
+    social_rows = blend.deferred[blend.deferred["queue"] == "social"]
+    assert (social_rows["blended_agents"] == 0).all() and social_rows["agents_required"].sum() > 0
+    mail = blend.deferred[blend.deferred["queue"] == "mail"]
+    assert mail["agents_required"].sum() < mail["agents_unblended"].sum()

@@ -61,6 +61,8 @@ def test_email_is_deferred_work_that_clears_within_the_response_time():
     assert table["agents_required"].tolist() == [0] * 8 + [5] * 8 + [0] * 8
     assert table.loc[8, "service_level"] == 1.0
     assert table.loc[8, "asa_seconds"] <= 4 * 3600
+    with pytest.raises(InputError, match=r"queue q: response_hours = 0.25 is shorter than one interval \(30 min\)"):
+        requirements(forecast(volume), config(channel="email", response_hours=0.25), interval_seconds=1800)
 
 
 def test_staff_to_the_upper_band_records_the_column_and_reports_kpis_at_the_expected_volume():

@@ -130,8 +130,9 @@ def command(
                       f"{facts['dedicated_cost']:,.0f} with every queue on its own ({facts['saving']:.1%} less); "
                       f"simulated service level {levels}", markup=False)
         for queue, blended in facts["blending"].items():
-            console.print(f"{queue} blended into live agents' idle time: {blended['blended_agent_hours']:,.0f} "
-                          f"agent-hours of its work there, dedicated staff {blended['dedicated_agent_hours']:,.0f} "
+            console.print(f"{queue} blended into live agents' idle time, replacing about "
+                          f"{blended['replaced_agent_hours']:,.0f} dedicated agent-hours: dedicated staff "
+                          f"{blended['dedicated_agent_hours']:,.0f} "
                           f"agent-hours on contacts instead of {blended['dedicated_agent_hours_unblended']:,.0f}",
                           markup=False)
     if run.roster is not None:
