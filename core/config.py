@@ -27,6 +27,7 @@ __all__ = [
     "Config",
     "ForecastSettings",
     "QueueSettings",
+    "ReviewSettings",
     "RosterRules",
     "ShiftRules",
     "Site",
@@ -290,6 +291,14 @@ class SkillRules(_Section):
     blend_reserve_agents: int = Field(2, ge=0)
 
 
+class ReviewSettings(_Section):
+    """Actuals from a contact log (``review``)."""
+
+    # an agent's answered contacts less than this apart are one working session: the agent
+    # counts as staffed from the session's first answer to its last contact's end
+    session_gap_minutes: float = Field(30, gt=0)
+
+
 class Config(_Section):
     """All settings of one site."""
 
@@ -300,6 +309,7 @@ class Config(_Section):
     shifts: ShiftRules = ShiftRules()
     roster: RosterRules = RosterRules()
     skills: SkillRules = SkillRules()
+    review: ReviewSettings = ReviewSettings()
 
     @model_validator(mode="before")
     @classmethod

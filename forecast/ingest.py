@@ -36,7 +36,7 @@ with a query.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,7 @@ from core.readers import read_table
 from core.schema import (DEFAULT_QUEUE, MAX_AHT_SECONDS, interval_minutes, parse_timestamps,
                               validate_frame_a)
 
-__all__ = ["Columns", "Ingested", "COLUMN_CANDIDATES", "SQLITE_SUFFIXES", "drop_ignored", "ingest",
+__all__ = ["Columns", "Ingested", "COLUMN_CANDIDATES", "SQLITE_SUFFIXES", "drop_ignored", "find_column", "ingest",
            "patience_seconds", "read_source", "read_sql", "reaggregate"]
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
@@ -67,6 +67,7 @@ COLUMN_CANDIDATES = {
                "talk_seconds", "duration_seconds"),
     "abandoned": ("abandoned", "is_abandoned", "abandon"),
     "wait": ("wait_seconds", "wait", "queue_seconds", "wait_time", "waiting_seconds"),
+    "agent": ("agent", "agent_id", "agent_name", "answered_by", "user", "assignee"),
 }
 MIN_ABANDONED_FOR_PATIENCE = 20  # fewer abandoned contacts give no patience estimate
 
@@ -157,7 +158,7 @@ def _normal(name: object) -> str:
     return str(name).strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def _find(table: pd.DataFrame, role: str, given: str | None) -> str | None:
+def find_column(table: pd.DataFrame, role: str, given: str | None) -> str | None:
     """The column playing ``role``: the given name (must exist) or the first candidate present."""
     by_normal = {_normal(c): c for c in table.columns}
     if given is not None:
@@ -178,7 +179,7 @@ def drop_ignored(table: pd.DataFrame, ignore: Mapping[str, Collection[str]],
     virtual calls that are not work)."""
     notes = []
     for given, values in ignore.items():
-        column = _find(table, "ignore", given)
+        column = find_column(table, "ignore", given)
         wanted = {str(value).strip().lower() for value in values}
         hit = table[column].astype("string").str.strip().str.lower().isin(wanted).fillna(False)
         if hit.all():
@@ -378,7 +379,7 @@ def ingest(table: pd.DataFrame, *, timezone: str, interval_minutes: int | None =
         raise InputError(f"{source} has no rows; give at least one interval or contact")
     columns = columns or Columns()
     table, ignore_notes = drop_ignored(table, ignore or {}, source)
-    names = {role: _find(table, role, getattr(columns, role)) for role in COLUMN_CANDIDATES}
+    names = {role.name: find_column(table, role.name, getattr(columns, role.name)) for role in fields(Columns)}
     if names["timestamp"] is None:
         raise InputError(f"{source} has no timestamp column; found {', '.join(map(str, table.columns))}. "
                          f"Name it interval_start (or arrival for a contact log), or pass --timestamp-col")

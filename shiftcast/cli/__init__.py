@@ -12,7 +12,7 @@ import sys
 import typer
 from typer.exceptions import Abort, TyperException
 
-from shiftcast.cli import advise, backtest, erlang, forecast, plan, roster, staff
+from shiftcast.cli import advise, backtest, erlang, forecast, plan, review, roster, staff
 from core.errors import InputError
 
 __all__ = ["app", "main"]
@@ -31,6 +31,7 @@ app.command("backtest")(backtest.command)
 app.command("roster")(roster.command)
 app.command("plan")(plan.command)
 app.command("advise")(advise.command)
+app.command("review")(review.command)
 
 
 def _fail(message: str) -> None:

@@ -24,7 +24,7 @@ from core.config import Config, load_config, queue_table_notes
 from core.errors import InputError
 from core.readers import read_table
 
-__all__ = ["Loaded", "ignored_rows", "load_inputs", "progress_bar", "start_date"]
+__all__ = ["Loaded", "ignored_rows", "interval_minutes_option", "load_inputs", "progress_bar", "start_date"]
 
 Opt = typer.Option
 HistoryOpt = Annotated[str, Opt("--history", help="History: CSV, Parquet, Excel, a SQLite file or a SQLAlchemy URL.")]
@@ -45,6 +45,17 @@ IgnoreOpt = Annotated[Optional[list[str]], Opt("--ignore", help="Rows to leave o
                                                                 "outcome=PHANTOM; repeat for more columns.")]
 StartOpt = Annotated[Optional[str], Opt("--start", help="First local date to forecast (default: the day after "
                                                        "the history).")]
+
+
+def interval_minutes_option(interval: str | None, default: int) -> int:
+    """``--interval`` (e.g. ``30min``) in whole minutes that divide a day; DEFAULT without it."""
+    if interval is None:
+        return default
+    seconds = duration_seconds(interval, option="--interval")
+    if seconds % 60 or 1440 % (seconds // 60):
+        raise InputError(f"--interval must be whole minutes that divide a day, e.g. 15min, 30min or 60min; "
+                         f"got {interval!r}")
+    return int(seconds // 60)
 
 
 def ignored_rows(texts: list[str] | None) -> dict[str, tuple[str, ...]]:
@@ -84,13 +95,7 @@ def load_inputs(*, history: str, config: Path | None, interval: str | None, even
                 ignore: list[str] | None = None) -> Loaded:
     """Read and check everything a forecast or backtest run needs; InputError on bad input."""
     settings = load_config(config)
-    minutes = settings.site.interval_minutes
-    if interval is not None:
-        seconds = duration_seconds(interval, option="--interval")
-        if seconds % 60 or 1440 % (seconds // 60):
-            raise InputError(f"--interval must be whole minutes that divide a day, e.g. 15min, 30min or 60min; "
-                             f"got {interval!r}")
-        minutes = int(seconds // 60)
+    minutes = interval_minutes_option(interval, settings.site.interval_minutes)
     if folds is not None and folds < 2:
         raise InputError(f"--folds must be >= 2; got {folds}")
     timezone = settings.site.timezone

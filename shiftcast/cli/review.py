@@ -1,0 +1,73 @@
+"""``shiftcast review``: a contact log -> actuals per queue and interval beside what the
+staffing model predicts with the staff that worked (review.csv)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+
+from core.config import load_config, queue_table_notes
+from core.output import check_out_folder, write_folder
+from forecast.ingest import read_source
+from review.actuals import actuals, days_without_data, predicted
+from review.log import LogColumns, read_log
+from shiftcast.cli.history import (AbandonedOpt, ConfigOpt, HandleOpt, IgnoreOpt, IntervalOpt, OutOpt, QueryOpt,
+                                   QueueOpt, ignored_rows, interval_minutes_option)
+
+Opt = typer.Option
+MIN_CONTACTS = 20  # intervals with fewer offered contacts are left out of the printed error figures
+
+
+def command(
+    log: Annotated[str, Opt("--log", help="Contact log: CSV, Parquet, Excel, a SQLite file or a SQLAlchemy URL.")],
+    out: OutOpt,
+    config: ConfigOpt = None,
+    interval: IntervalOpt = None,
+    query: QueryOpt = None,
+    arrival_col: Annotated[Optional[str], Opt("--arrival-col", help="Column: entry into the agent queue.")] = None,
+    queue_col: QueueOpt = None,
+    wait_col: Annotated[Optional[str], Opt("--wait-col", help="Column: seconds until answered or abandoned.")] = None,
+    handle_col: HandleOpt = None,
+    abandoned_col: AbandonedOpt = None,
+    agent_col: Annotated[Optional[str], Opt("--agent-col", help="Column: the answering agent's id.")] = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """Offered, answered, abandoned, handle time, service level, ASA, abandonment and agents
+    staffed per queue and interval, with the model's service level, ASA and abandonment at
+    the staff that worked: writes review.csv."""
+    check_out_folder(out, inputs=(Path(log) if "://" not in log else None, config))
+    settings = load_config(config)
+    minutes = interval_minutes_option(interval, settings.site.interval_minutes)
+    columns = LogColumns(arrival_col, queue_col, wait_col, handle_col, abandoned_col, agent_col)
+    source = Path(log).name if "://" not in log else "query"
+    contacts, notes = read_log(read_source(log, query=query), timezone=settings.site.timezone, columns=columns,
+                               ignore=ignored_rows(ignore), source=source)
+    notes += queue_table_notes(settings, contacts["queue"].unique())
+    missing = days_without_data(contacts)
+    if missing:
+        notes.append(f"{len(missing)} day(s) without any contact between the log's first and last day, left out "
+                     f"(a gap in the log?): {missing[0]} to {missing[-1]}" if len(missing) > 3 else
+                     f"{len(missing)} day(s) without any contact, left out: {', '.join(map(str, missing))}")
+    table = predicted(actuals(contacts, settings, interval_minutes=minutes), settings, interval_minutes=minutes)
+    record = {"notes": notes, "interval_minutes": minutes, "contacts": len(contacts),
+              "session_gap_minutes": settings.review.session_gap_minutes}
+    write_folder(out, {"review.csv": table, "run.json": record}, command="review")
+
+    console = Console(stderr=True, soft_wrap=True)
+    for note in notes:
+        console.print(f"note: {note}", markup=False)
+    for queue, rows in table.groupby("queue", sort=False):
+        busy = rows[rows["offered"] >= MIN_CONTACTS]
+        line = (f"{queue}: {int(rows['offered'].sum()):,} offered, {int(rows['answered'].sum()):,} answered, "
+                f"{int(rows['abandoned'].sum()):,} abandoned")
+        if len(busy) and busy["sl_predicted"].notna().any():
+            error = busy["sl_predicted"] - busy["sl_actual"]
+            line += (f"; predicted service level off by {np.abs(error).mean() * 100:.1f} points on average (bias "
+                     f"{error.mean() * 100:+.1f}) "
+                     f"in {len(busy):,} intervals with {MIN_CONTACTS}+ contacts")
+        console.print(line, markup=False)
+    console.print(f"wrote {out / 'review.csv'} ({len(table):,} rows)", markup=False)
