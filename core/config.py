@@ -136,6 +136,9 @@ class QueueSettings(_Section):
     max_occupancy: float | None = Field(0.85, gt=0, le=1)
     shrinkage: float = Field(0.30, ge=0, lt=1)
     patience_seconds: float | None = Field(None, gt=0)
+    # the share of the agents staffed (seen in a contact log) that the model should count when
+    # it predicts service from actual staffing (`shiftcast review`); fitted by `shiftcast calibrate`
+    effective_staffing: float = Field(1.0, gt=0, le=2)
     concurrency: int = Field(1, ge=1, le=20)
     response_hours: float = Field(24, gt=0)
     # Fewest agents on contacts in every interval the queue is open, whatever the forecast

@@ -20,7 +20,8 @@ staffing the same way).
 :func:`predicted` adds ``sl_predicted``, ``asa_predicted_seconds`` and
 ``abandon_rate_predicted``: the queue's configured model (Erlang C, or Erlang A with a
 patience; chat over its concurrency) at the offered volume, the actual handle time and the
-agents staffed; a fractional headcount is interpolated between the whole numbers around it.
+agents staffed times the queue's ``effective_staffing`` (1 unless ``shiftcast calibrate``
+fitted it); a fractional headcount is interpolated between the whole numbers around it.
 Deferred queues get no prediction (their model is a backlog, not a queue in steady state).
 """
 
@@ -86,7 +87,7 @@ def predicted(table: pd.DataFrame, config: Config, *, interval_minutes: int) -> 
         aht = rows["aht_seconds"].where(rows["aht_seconds"] > 0).fillna(typical if typical > 0 else
                                                                         settings.aht_seconds).to_numpy(float)
         traffic = erlang.traffic_erlangs(rows["offered"].to_numpy(float), aht, interval_seconds)
-        servers = rows["agents_staffed"].to_numpy(float) * settings.concurrency
+        servers = rows["agents_staffed"].to_numpy(float) * settings.effective_staffing * settings.concurrency
         low = np.floor(servers)
         weight = servers - low
         below, above = (queue_kpis(count.astype(np.int64), traffic, aht, settings) for count in (low, low + 1))

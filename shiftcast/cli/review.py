@@ -10,7 +10,9 @@ import numpy as np
 import typer
 from rich.console import Console
 
-from core.config import load_config, queue_table_notes
+import pandas as pd
+
+from core.config import Config, load_config, queue_table_notes
 from core.output import check_out_folder, write_folder
 from forecast.ingest import read_source
 from review.actuals import actuals, days_without_data, predicted
@@ -19,30 +21,21 @@ from shiftcast.cli.history import (AbandonedOpt, ConfigOpt, HandleOpt, IgnoreOpt
                                    QueueOpt, ignored_rows, interval_minutes_option)
 
 Opt = typer.Option
+DEFAULT_MINUTES = 30  # review intervals without --interval or [site] interval_minutes
 MIN_CONTACTS = 20  # intervals with fewer offered contacts are left out of the printed error figures
 
 
-def command(
-    log: Annotated[str, Opt("--log", help="Contact log: CSV, Parquet, Excel, a SQLite file or a SQLAlchemy URL.")],
-    out: OutOpt,
-    config: ConfigOpt = None,
-    interval: IntervalOpt = None,
-    query: QueryOpt = None,
-    arrival_col: Annotated[Optional[str], Opt("--arrival-col", help="Column: entry into the agent queue.")] = None,
-    queue_col: QueueOpt = None,
-    wait_col: Annotated[Optional[str], Opt("--wait-col", help="Column: seconds until answered or abandoned.")] = None,
-    handle_col: HandleOpt = None,
-    abandoned_col: AbandonedOpt = None,
-    agent_col: Annotated[Optional[str], Opt("--agent-col", help="Column: the answering agent's id.")] = None,
-    ignore: IgnoreOpt = None,
-) -> None:
-    """Offered, answered, abandoned, handle time, service level, ASA, abandonment and agents
-    staffed per queue and interval, with the model's service level, ASA and abandonment at
-    the staff that worked: writes review.csv."""
-    check_out_folder(out, inputs=(Path(log) if "://" not in log else None, config))
+LogOpt = Annotated[str, Opt("--log", help="Contact log: CSV, Parquet, Excel, a SQLite file or a SQLAlchemy URL.")]
+ArrivalOpt = Annotated[Optional[str], Opt("--arrival-col", help="Column: entry into the agent queue.")]
+WaitOpt = Annotated[Optional[str], Opt("--wait-col", help="Column: seconds until answered or abandoned.")]
+AgentOpt = Annotated[Optional[str], Opt("--agent-col", help="Column: the answering agent's id.")]
+
+
+def read_contact_log(log: str, config: Path | None, interval: str | None, query: str | None, columns: LogColumns,
+                     ignore: list[str] | None) -> tuple[Config, int, pd.DataFrame, list[str]]:
+    """The settings, interval minutes, standard log and notes of a review or calibrate run."""
     settings = load_config(config)
-    minutes = interval_minutes_option(interval, settings.site.interval_minutes)
-    columns = LogColumns(arrival_col, queue_col, wait_col, handle_col, abandoned_col, agent_col)
+    minutes = interval_minutes_option(interval, settings.site.interval_minutes or DEFAULT_MINUTES)
     source = Path(log).name if "://" not in log else "query"
     contacts, notes = read_log(read_source(log, query=query), timezone=settings.site.timezone, columns=columns,
                                ignore=ignored_rows(ignore), source=source)
@@ -52,6 +45,29 @@ def command(
         notes.append(f"{len(missing)} day(s) without any contact between the log's first and last day, left out "
                      f"(a gap in the log?): {missing[0]} to {missing[-1]}" if len(missing) > 3 else
                      f"{len(missing)} day(s) without any contact, left out: {', '.join(map(str, missing))}")
+    return settings, minutes, contacts, notes
+
+
+def command(
+    log: LogOpt,
+    out: OutOpt,
+    config: ConfigOpt = None,
+    interval: IntervalOpt = None,
+    query: QueryOpt = None,
+    arrival_col: ArrivalOpt = None,
+    queue_col: QueueOpt = None,
+    wait_col: WaitOpt = None,
+    handle_col: HandleOpt = None,
+    abandoned_col: AbandonedOpt = None,
+    agent_col: AgentOpt = None,
+    ignore: IgnoreOpt = None,
+) -> None:
+    """Offered, answered, abandoned, handle time, service level, ASA, abandonment and agents
+    staffed per queue and interval, with the model's service level, ASA and abandonment at
+    the staff that worked: writes review.csv."""
+    check_out_folder(out, inputs=(Path(log) if "://" not in log else None, config))
+    columns = LogColumns(arrival_col, queue_col, wait_col, handle_col, abandoned_col, agent_col)
+    settings, minutes, contacts, notes = read_contact_log(log, config, interval, query, columns, ignore)
     table = predicted(actuals(contacts, settings, interval_minutes=minutes), settings, interval_minutes=minutes)
     record = {"notes": notes, "interval_minutes": minutes, "contacts": len(contacts),
               "session_gap_minutes": settings.review.session_gap_minutes}
