@@ -151,3 +151,72 @@ def test_calibrated_on_january_the_model_predicts_february_better(real_data, tmp
         errors[name] = busy["sl_predicted"] - busy["sl_actual"]
     assert errors["calibrated"].abs().mean() < errors["plain"].abs().mean() - 0.02
     assert abs(errors["calibrated"].mean()) < 0.03
+
+
+def planned_day(**actual_changes) -> pd.DataFrame:
+    """A day of 16 half hours: the plan's forecast, handle time and agents, and what happened."""
+    stamps = pd.date_range("2026-03-02 08:00", periods=16, freq="30min", tz="UTC")
+    volume = 40 + 20 * np.sin(np.arange(16) / 15 * np.pi)
+    table = pd.DataFrame({"queue": "calls", "interval_start": stamps, "volume_forecast": volume,
+                          "aht_forecast_seconds": 240.0, "agents_planned": np.ceil(volume * 240 / 1800) + 2,
+                          "sl_actual": 0.75})
+    table = table.assign(offered=table["volume_forecast"], aht_seconds=table["aht_forecast_seconds"],
+                         agents_staffed=table["agents_planned"])
+    return table.assign(**actual_changes)
+
+
+def test_a_days_miss_splits_into_parts_that_add_up_to_the_gap():
+    from review.miss import daily_miss
+
+    config = Config()
+    same = daily_miss(planned_day(), config, interval_minutes=30).iloc[0]
+    volume, agents = planned_day()["volume_forecast"], planned_day()["agents_planned"]
+    expected = (erlang.service_level(agents.to_numpy().astype(int), (volume * 240 / 1800).to_numpy(),
+                                     np.full(16, 240.0), 20) * volume).sum() / volume.sum()
+    assert same["sl_planned"] == pytest.approx(expected)
+    assert same["part_volume"] == same["part_aht"] == same["part_staffing"] == 0  # nothing but the model differs
+    assert same["part_model"] == pytest.approx(same["gap"]) == pytest.approx(0.75 - expected)
+
+    short = daily_miss(planned_day(agents_staffed=planned_day()["agents_planned"] - 2), config,
+                       interval_minutes=30).iloc[0]
+    assert short["part_volume"] == 0 and short["part_aht"] == 0 and short["part_staffing"] < -0.05
+
+    everything = planned_day(offered=planned_day()["volume_forecast"] * 1.2, aht_seconds=270.0,
+                             agents_staffed=planned_day()["agents_planned"] - 1, sl_actual=0.55)
+    day = daily_miss(everything, config, interval_minutes=30).iloc[0]
+    parts = day[["part_volume", "part_aht", "part_staffing", "part_model"]]
+    assert parts.sum() == pytest.approx(day["gap"])  # the parts add up to the gap
+    assert (parts[["part_volume", "part_aht", "part_staffing"]] < 0).all()  # more work, fewer agents: all hurt
+
+
+def test_review_with_a_plan_folder_explains_each_day(dashboard_plan, tmp_path, capsys):
+    from shiftcast.pipeline import load_plan
+
+    plan = load_plan(dashboard_plan)
+    rows = plan.requirements[plan.requirements["queue"] == "chat_en"]
+    day = rows[rows["interval_start"].dt.date == rows["interval_start"].dt.date.min()]
+    rng = np.random.default_rng(3)
+    arrivals = [stamp + pd.Timedelta(seconds=float(s)) for stamp, volume in zip(day["interval_start"], day["volume"])
+                for s in rng.uniform(0, 900, rng.poisson(volume))]
+    log = pd.DataFrame({"arrival": [a.isoformat() for a in arrivals], "queue": "chat_en",
+                        "wait_seconds": rng.exponential(30, len(arrivals)).round(),
+                        "handle_seconds": rng.exponential(400, len(arrivals)).round(), "abandoned": False,
+                        "agent": rng.choice([f"agent-{i}" for i in range(12)], len(arrivals))})
+    log.to_csv(tmp_path / "log.csv", index=False)
+    config = dashboard_plan.parent / "shiftcast.toml"
+    base = ["review", "--log", str(tmp_path / "log.csv"), "--config", str(config), "--plan", str(dashboard_plan)]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*base, "--interval", "15min", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 0, err
+    daily = pd.read_csv(tmp_path / "out" / "daily.csv")
+    assert len(daily) == 1 and daily["queue"].iloc[0] == "chat_en"
+    parts = daily[["part_volume", "part_aht", "part_staffing", "part_model"]].sum(axis=1)
+    assert parts.iloc[0] == pytest.approx(daily["gap"].iloc[0]) and "points: volume" in err
+    review = pd.read_csv(tmp_path / "out" / "review.csv")
+    assert {"volume_forecast", "aht_forecast_seconds", "agents_planned"} <= set(review.columns)
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([*base, "--interval", "30min", "--out", str(tmp_path / "bad")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "pass --interval 15min" in err and not (tmp_path / "bad").exists()

@@ -13,10 +13,14 @@ from rich.console import Console
 import pandas as pd
 
 from core.config import Config, load_config, queue_table_notes
+from core.errors import InputError
+from core.schema import interval_minutes
 from core.output import check_out_folder, write_folder
 from forecast.ingest import read_source
 from review.actuals import actuals, days_without_data, predicted
 from review.log import LogColumns, read_log
+from review.miss import daily_miss, with_plan
+from shiftcast.pipeline import load_plan
 from shiftcast.cli.history import (AbandonedOpt, ConfigOpt, HandleOpt, IgnoreOpt, IntervalOpt, OutOpt, QueryOpt,
                                    QueueOpt, ignored_rows, interval_minutes_option)
 
@@ -61,17 +65,34 @@ def command(
     abandoned_col: AbandonedOpt = None,
     agent_col: AgentOpt = None,
     ignore: IgnoreOpt = None,
+    plan: Annotated[Optional[Path], Opt("--plan", help="A plan folder (shiftcast plan): add its forecast and "
+                                                        "planned staff, and explain each day's miss.")] = None,
 ) -> None:
     """Offered, answered, abandoned, handle time, service level, ASA, abandonment and agents
     staffed per queue and interval, with the model's service level, ASA and abandonment at
-    the staff that worked: writes review.csv."""
+    the staff that worked: writes review.csv. With --plan also the forecast and planned
+    staff, and daily.csv: each day's service-level gap split into volume, handle time,
+    staffing and model parts that add up to it."""
     check_out_folder(out, inputs=(Path(log) if "://" not in log else None, config))
     columns = LogColumns(arrival_col, queue_col, wait_col, handle_col, abandoned_col, agent_col)
     settings, minutes, contacts, notes = read_contact_log(log, config, interval, query, columns, ignore)
     table = predicted(actuals(contacts, settings, interval_minutes=minutes), settings, interval_minutes=minutes)
     record = {"notes": notes, "interval_minutes": minutes, "contacts": len(contacts),
               "session_gap_minutes": settings.review.session_gap_minutes}
-    write_folder(out, {"review.csv": table, "run.json": record}, command="review")
+    files: dict[str, object] = {"review.csv": table}
+    if plan is not None:
+        planned = load_plan(plan).requirements
+        plan_minutes = interval_minutes(planned, None)
+        if plan_minutes != minutes:
+            raise InputError(f"--plan {plan.name} has {plan_minutes}-minute intervals and the review {minutes}-minute "
+                             f"ones; pass --interval {plan_minutes}min")
+        table = with_plan(table, planned)
+        daily = daily_miss(table, settings, interval_minutes=minutes)
+        if daily.empty:
+            raise InputError(f"--plan {plan.name} covers none of the log's days and queues; give the plan of the "
+                             f"days the log holds")
+        files |= {"review.csv": table, "daily.csv": daily}
+    write_folder(out, {**files, "run.json": record}, command="review")
 
     console = Console(stderr=True, soft_wrap=True)
     for note in notes:
@@ -86,4 +107,10 @@ def command(
                      f"{error.mean() * 100:+.1f}) "
                      f"in {len(busy):,} intervals with {MIN_CONTACTS}+ contacts")
         console.print(line, markup=False)
-    console.print(f"wrote {out / 'review.csv'} ({len(table):,} rows)", markup=False)
+    if "daily.csv" in files:
+        for day in files["daily.csv"].itertuples():
+            console.print(f"{day.queue} {day.date}: service level {day.sl_actual:.1%} against {day.sl_planned:.1%} "
+                          f"planned ({day.gap * 100:+.1f} points: volume {day.part_volume * 100:+.1f}, handle time "
+                          f"{day.part_aht * 100:+.1f}, staffing {day.part_staffing * 100:+.1f}, model "
+                          f"{day.part_model * 100:+.1f})", markup=False)
+    console.print(f"wrote {', '.join(str(out / name) for name in files)} ({len(table):,} rows)", markup=False)
