@@ -32,6 +32,7 @@ __all__ = [
     "ShiftRules",
     "Site",
     "SkillRules",
+    "StoreSettings",
     "load_config",
     "parse_clock",
     "queue_table_notes",
@@ -302,6 +303,14 @@ class ReviewSettings(_Section):
     session_gap_minutes: float = Field(30, gt=0)
 
 
+class StoreSettings(_Section):
+    """The database for what must outlast a run (``core.store``)."""
+
+    # a file path (SQLite) or a SQLAlchemy URL (postgresql+psycopg://user@host/db);
+    # none: shiftcast.db beside the command's output folder
+    url: str | None = None
+
+
 class Config(_Section):
     """All settings of one site."""
 
@@ -313,6 +322,7 @@ class Config(_Section):
     roster: RosterRules = RosterRules()
     skills: SkillRules = SkillRules()
     review: ReviewSettings = ReviewSettings()
+    store: StoreSettings = StoreSettings()
 
     @model_validator(mode="before")
     @classmethod

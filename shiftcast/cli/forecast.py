@@ -60,6 +60,7 @@ def command(
                               shape=shape, folds=folds,
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col),
                               ignore=ignore)
+    store = opts.open_store(loaded.config, out)
     if delta is None:
         horizon = f"{loaded.config.forecast.horizon_days}D"
         delta = pd.Timedelta(days=loaded.config.forecast.horizon_days)
@@ -73,9 +74,11 @@ def command(
         "peaks.csv": result.peaks, "heatmap.csv": result.heatmap, "cleaning.csv": result.cleaning,
         "run.json": run_summary(loaded, horizon, result.backtest),
     }, command="forecast")
+    snapshot = store.save_forecast(result.forecast, command="forecast")
     for note in loaded.notes:
         console.print(f"note: {note}")
     for row in result.backtest[result.backtest["chosen"]].itertuples():
         console.print(f"{row.queue}: {row.model}, backtest wMAPE {row.wmape:.3f}, "
                       f"p10-p90 coverage {row.coverage_p10_p90:.0%}")
-    console.print(f"wrote {out / 'forecast.csv'} ({len(result.forecast):,} rows) and the backtest, peaks, heatmap")
+    console.print(f"wrote {out / 'forecast.csv'} ({len(result.forecast):,} rows) and the backtest, peaks, heatmap; "
+                  f"stored as forecast snapshot {snapshot} in {store.shown}")

@@ -23,8 +23,10 @@ from shiftcast.cli.options import duration_seconds
 from core.config import Config, load_config, queue_table_notes
 from core.errors import InputError
 from core.readers import read_table
+from core.store import Store, store_url
 
-__all__ = ["Loaded", "ignored_rows", "interval_minutes_option", "load_inputs", "progress_bar", "start_date"]
+__all__ = ["Loaded", "ignored_rows", "interval_minutes_option", "load_inputs", "open_store", "progress_bar",
+           "start_date"]
 
 Opt = typer.Option
 HistoryOpt = Annotated[str, Opt("--history", help="History: CSV, Parquet, Excel, a SQLite file or a SQLAlchemy URL.")]
@@ -45,6 +47,11 @@ IgnoreOpt = Annotated[Optional[list[str]], Opt("--ignore", help="Rows to leave o
                                                                 "outcome=PHANTOM; repeat for more columns.")]
 StartOpt = Annotated[Optional[str], Opt("--start", help="First local date to forecast (default: the day after "
                                                        "the history).")]
+
+
+def open_store(settings: Config, out: Path) -> Store:
+    """The store for this run (``[store] url``, else shiftcast.db beside OUT); InputError when unusable."""
+    return Store(store_url(settings.store.url, out))
 
 
 def interval_minutes_option(interval: str | None, default: int) -> int:

@@ -89,6 +89,7 @@ def command(
     if not no_shifts:  # shift rules that cannot fit the interval are bad input, found before any work
         build_templates(settings.shifts, interval_minutes(loaded.history, settings.site.interval_minutes))
     team = validate_agents(read_table(agents), source=str(agents)) if agents is not None else None
+    store = opts.open_store(settings, out)
     seconds = {"read": round(time.perf_counter() - began, 3)}
 
     console = Console(stderr=True, soft_wrap=True)
@@ -109,6 +110,7 @@ def command(
                         notes=(*loaded.notes, *(["--no-shifts: no shift plan and no roster"] if no_shifts else [])),
                         seconds=seconds)
     write_folder(out, plan_files(run, record, report), command="plan")
+    snapshot = store.save_forecast(run.forecast.forecast, command="plan")
 
     done = [(queue, facts) for queue, facts in record["queues"].items() if facts["model"] is not None]
     for queue, facts in done[:SHOWN_QUEUES]:
@@ -139,8 +141,8 @@ def command(
         facts = run.roster.summary()
         console.print(f"roster: {facts['shifts_assigned']:,} shifts to {facts['agents']} agents, "
                       f"{facts['shifts_unassigned']:,} unassigned", markup=False)
-    console.print(f"wrote {out}/ (report.html, run.json and the tables) in {time.perf_counter() - began:.1f} s",
-                  markup=False)
+    console.print(f"wrote {out}/ (report.html, run.json and the tables) in {time.perf_counter() - began:.1f} s; "
+                  f"forecast stored as snapshot {snapshot} in {store.shown}", markup=False)
     for note in record["notes"]:
         console.print(f"note: {note}", markup=False)
     for name, message in run.failures.items():

@@ -17,12 +17,13 @@ from core.errors import InputError
 from core.schema import interval_minutes
 from core.output import check_out_folder, write_folder
 from forecast.ingest import read_source
+from review.accuracy import accuracy_by_lead
 from review.actuals import actuals, days_without_data, predicted
 from review.log import LogColumns, read_log
 from review.miss import daily_miss, with_plan
 from shiftcast.pipeline import load_plan
 from shiftcast.cli.history import (AbandonedOpt, ConfigOpt, HandleOpt, IgnoreOpt, IntervalOpt, OutOpt, QueryOpt,
-                                   QueueOpt, ignored_rows, interval_minutes_option)
+                                   QueueOpt, ignored_rows, interval_minutes_option, open_store)
 
 Opt = typer.Option
 DEFAULT_MINUTES = 30  # review intervals without --interval or [site] interval_minutes
@@ -70,7 +71,8 @@ def command(
 ) -> None:
     """Offered, answered, abandoned, handle time, service level, ASA, abandonment and agents
     staffed per queue and interval, with the model's service level, ASA and abandonment at
-    the staff that worked: writes review.csv. With --plan also the forecast and planned
+    the staff that worked: writes review.csv, stores the actuals, and writes accuracy.csv:
+    the stored forecasts' accuracy by lead time. With --plan also the forecast and planned
     staff, and daily.csv: each day's service-level gap split into volume, handle time,
     staffing and model parts that add up to it."""
     check_out_folder(out, inputs=(Path(log) if "://" not in log else None, config))
@@ -79,6 +81,7 @@ def command(
     table = predicted(actuals(contacts, settings, interval_minutes=minutes), settings, interval_minutes=minutes)
     record = {"notes": notes, "interval_minutes": minutes, "contacts": len(contacts),
               "session_gap_minutes": settings.review.session_gap_minutes}
+    store = open_store(settings, out)
     files: dict[str, object] = {"review.csv": table}
     if plan is not None:
         planned = load_plan(plan).requirements
@@ -92,6 +95,11 @@ def command(
             raise InputError(f"--plan {plan.name} covers none of the log's days and queues; give the plan of the "
                              f"days the log holds")
         files |= {"review.csv": table, "daily.csv": daily}
+    stored = store.save_actuals(table)
+    accuracy = accuracy_by_lead(store.forecasts(settings.site.timezone), store.actuals(settings.site.timezone))
+    if len(accuracy):
+        files["accuracy.csv"] = accuracy
+    record["store"] = {"url": store.shown, "actuals_saved": stored, "forecast_snapshots": store.count("forecast_snapshots")}
     write_folder(out, {**files, "run.json": record}, command="review")
 
     console = Console(stderr=True, soft_wrap=True)
@@ -113,4 +121,9 @@ def command(
                           f"planned ({day.gap * 100:+.1f} points: volume {day.part_volume * 100:+.1f}, handle time "
                           f"{day.part_aht * 100:+.1f}, staffing {day.part_staffing * 100:+.1f}, model "
                           f"{day.part_model * 100:+.1f})", markup=False)
-    console.print(f"wrote {', '.join(str(out / name) for name in files)} ({len(table):,} rows)", markup=False)
+    for row in accuracy.itertuples():
+        console.print(f"{row.queue} forecast {row.lead_days} day(s) ahead: wMAPE {row.wmape:.3f} (bias {row.bias:+.3f}; "
+                      f"Poisson floor {row.poisson_floor:.3f}, seasonal naive {row.seasonal_naive_wmape:.3f}) over "
+                      f"{row.intervals:,} intervals", markup=False)
+    console.print(f"wrote {', '.join(str(out / name) for name in files)} ({len(table):,} rows); actuals stored in "
+                  f"{store.shown} ({record['store']['forecast_snapshots']} forecast snapshot(s) there)", markup=False)
