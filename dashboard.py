@@ -32,6 +32,9 @@ from core.output import csv_text, excel_bytes
 from shiftcast.pipeline import load_plan, run_plan, skill_facts
 from core.readers import read_table
 from core.schema import agents_file_table, interval_minutes, validate_agents
+from review.actuals import actuals, predicted
+from review.log import LogColumns, read_log
+from review.miss import daily_miss, with_plan
 from staffing.advisor import advise
 from staffing.explain import explain_interval, explain_pooled
 from staffing.groupplan import plan_groups
@@ -175,15 +178,16 @@ def forecast_chart(data_key: str, queue: str, minutes: int, _history, _forecast)
 IGNORE_CHOICES = 30  # a column offers its values as rows to ignore when it has at most this many
 
 
-def ignored_rows(table: pd.DataFrame) -> dict[str, list[str]]:
-    """The upload's rows to ignore (e.g. outcome PHANTOM): a column with few values, then values."""
+def ignored_rows(table: pd.DataFrame, key: str = "ignore") -> dict[str, list[str]]:
+    """The upload's rows to ignore (e.g. outcome PHANTOM): a column with few values, then values
+    (widget keys start with KEY, one picker per upload)."""
     few = [str(c) for c in table.columns
            if pd.api.types.is_string_dtype(table[c]) and table[c].nunique() <= IGNORE_CHOICES]
-    column = st.selectbox("Rows to ignore: column", ["(none)", *few], key="ignore_column")
+    column = st.selectbox("Rows to ignore: column", ["(none)", *few], key=f"{key}_column")
     if column == "(none)":
         return {}
     values = sorted(table[column].dropna().astype(str).str.strip().unique())
-    picked = st.multiselect(f"Ignore rows whose {column} is", values, key=f"ignore_values:{column}")
+    picked = st.multiselect(f"Ignore rows whose {column} is", values, key=f"{key}_values:{column}")
     return {column: picked} if picked else {}
 
 
@@ -343,7 +347,8 @@ st.title(_plain(f"{config.site.name}: {queue}"))
 st.caption(_plain(f"From {data['source']}. Forecast {forecast['interval_start'].min():%a %d %b} to "
                   f"{forecast['interval_start'].max():%a %d %b %Y}, {minutes}-minute intervals, times in {zone}. "
                   f"Settings: [{settings_source}]."))
-forecast_tab, staffing_tab, roster_tab, export_tab = st.tabs(["Forecast", "Staffing", "Roster", "Export"])
+forecast_tab, staffing_tab, roster_tab, review_tab, export_tab = st.tabs(
+    ["Forecast", "Staffing", "Roster", "Review", "Export"])
 
 # -------------------------------------------------------------------------- forecast
 
@@ -664,6 +669,61 @@ with roster_tab:
                 st.dataframe(roster, hide_index=True, key="roster_table")
         else:
             st.caption("No named roster for this plan: upload an agents file.")
+
+# ---------------------------------------------------------------------------- review
+
+
+@st.cache_data(show_spinner="Reviewing the log...", max_entries=4)
+def review_log(key: str, table: pd.DataFrame, arrival: str | None, ignore: tuple, _config,
+               _requirements: pd.DataFrame) -> dict:
+    """Actuals of an uploaded contact log beside the model and the plan on screen (KEY: the
+    upload's content and the plan), and each day's miss explained."""
+    contacts, notes = read_log(table, timezone=_config.site.timezone, columns=LogColumns(arrival=arrival),
+                               ignore=dict(ignore), source="the log")
+    minutes = interval_minutes(_requirements, _config.site.interval_minutes)
+    reviewed = with_plan(predicted(actuals(contacts, _config, interval_minutes=minutes), _config,
+                                   interval_minutes=minutes), _requirements)
+    return dict(table=reviewed, daily=daily_miss(reviewed, _config, interval_minutes=minutes), notes=notes)
+
+
+def review_view() -> None:
+    """Plan against what happened: upload a contact log of the planned days; per interval the
+    actual, predicted (at the staff that worked) and planned service level, and each day's gap
+    split into volume, handle time, staffing and model."""
+    st.caption("Upload a contact log of days this plan covers (one row per contact: arrival in the agent queue, "
+               "queue, wait_seconds, handle_seconds, abandoned, agent). `shiftcast review` does the same in batch.")
+    upload = st.file_uploader("Contact log (CSV, Excel or Parquet)", type=["csv", "gz", "xlsx", "parquet"],
+                              key="review_upload")
+    if upload is None:
+        return
+    try:
+        table = read_upload(upload.name, upload.getvalue())
+        arrival = st.selectbox("Arrival in the agent queue: column", ["(auto)", *map(str, table.columns)],
+                               key="review_arrival")
+        ignore = ignored_rows(table, key="review_ignore")
+        key = f"{data['key']} {hashlib.sha256(upload.getvalue()).hexdigest()[:16]}"
+        reviewed = review_log(key, table, None if arrival == "(auto)" else arrival,
+                              tuple((c, tuple(v)) for c, v in ignore.items()), config, data["requirements"])
+    except InputError as error:
+        st.error(_plain(f"Cannot review {upload.name}: {error}"))
+        return
+    for note in reviewed["notes"]:
+        st.caption(_plain(note))
+    rows = reviewed["table"][reviewed["table"]["queue"] == queue]
+    if rows["offered"].sum() == 0:
+        st.info(_plain(f"The log has no contact of {queue}."))
+        return
+    st.plotly_chart(charts.review_figure(_queue_rows(rows, queue), _chart_label(queue)), key="chart_review")
+    days = reviewed["daily"][reviewed["daily"]["queue"] == queue]
+    if days.empty:
+        st.caption("The plan on screen covers none of the log's days for this queue: no miss to explain.")
+    else:
+        st.markdown("**Each day: planned and actual service level, and the gap in parts that add up to it**")
+        st.dataframe(days.round(3), hide_index=True, key="review_daily")
+
+
+with review_tab:
+    review_view()
 
 # ---------------------------------------------------------------------------- export
 

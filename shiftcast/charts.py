@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["advice_figure", "coverage_figure", "forecast_figure", "heatmap_figure", "service_level_figure", "shifts_figure",
+__all__ = ["advice_figure", "coverage_figure", "review_figure", "forecast_figure", "heatmap_figure", "service_level_figure", "shifts_figure",
            "staffing_figure"]
 
 BAND = "rgba(31, 119, 180, 0.18)"
@@ -109,6 +109,20 @@ def advice_figure(scenarios: pd.DataFrame) -> go.Figure:
     figure.update_layout(title=f"Paid hours saved against dedicated staffing ({scenarios['paid_hours'].iloc[0]:,.0f} h)",
                          xaxis_title="scenario", yaxis_title="paid agent-hours saved over the forecast",
                          yaxis_range=[0, 1.2 * max(float(saved.max()), 1.0)], **LAYOUT)
+    return figure
+
+
+def review_figure(review: pd.DataFrame, queue: str) -> go.Figure:
+    """One queue's service level per interval with contacts (``review.csv`` rows): the actual one
+    and the model's at the volume, handle time and staff that came."""
+    rows = _broken_at_gaps(review[review["offered"] > 0].sort_values("interval_start"))
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=rows["interval_start"], y=rows["sl_actual"], name="actual",
+                                line=dict(color="#1f77b4")))
+    figure.add_trace(go.Scatter(x=rows["interval_start"], y=rows["sl_predicted"], name="model at the staff that worked",
+                                line=dict(color="#ff7f0e", dash="dot")))
+    figure.update_layout(title=f"Service level, actual and modelled: {queue}", xaxis_title=_time_axis(rows),
+                         yaxis_title="share answered in time", yaxis_range=[0, 1.02], **LAYOUT)
     return figure
 
 

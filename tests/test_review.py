@@ -189,20 +189,24 @@ def test_a_days_miss_splits_into_parts_that_add_up_to_the_gap():
     assert (parts[["part_volume", "part_aht", "part_staffing"]] < 0).all()  # more work, fewer agents: all hurt
 
 
-def test_review_with_a_plan_folder_explains_each_day(dashboard_plan, tmp_path, capsys):
+def first_day_log(plan_folder) -> pd.DataFrame:
+    """A contact log of chat_en's first planned day: Poisson arrivals at the forecast volume."""
     from shiftcast.pipeline import load_plan
 
-    plan = load_plan(dashboard_plan)
+    plan = load_plan(plan_folder)
     rows = plan.requirements[plan.requirements["queue"] == "chat_en"]
     day = rows[rows["interval_start"].dt.date == rows["interval_start"].dt.date.min()]
     rng = np.random.default_rng(3)
     arrivals = [stamp + pd.Timedelta(seconds=float(s)) for stamp, volume in zip(day["interval_start"], day["volume"])
                 for s in rng.uniform(0, 900, rng.poisson(volume))]
-    log = pd.DataFrame({"arrival": [a.isoformat() for a in arrivals], "queue": "chat_en",
-                        "wait_seconds": rng.exponential(30, len(arrivals)).round(),
-                        "handle_seconds": rng.exponential(400, len(arrivals)).round(), "abandoned": False,
-                        "agent": rng.choice([f"agent-{i}" for i in range(12)], len(arrivals))})
-    log.to_csv(tmp_path / "log.csv", index=False)
+    return pd.DataFrame({"arrival": [a.isoformat() for a in arrivals], "queue": "chat_en",
+                         "wait_seconds": rng.exponential(30, len(arrivals)).round(),
+                         "handle_seconds": rng.exponential(400, len(arrivals)).round(), "abandoned": False,
+                         "agent": rng.choice([f"agent-{i}" for i in range(12)], len(arrivals))})
+
+
+def test_review_with_a_plan_folder_explains_each_day(dashboard_plan, tmp_path, capsys):
+    first_day_log(dashboard_plan).to_csv(tmp_path / "log.csv", index=False)
     config = dashboard_plan.parent / "shiftcast.toml"
     base = ["review", "--log", str(tmp_path / "log.csv"), "--config", str(config), "--plan", str(dashboard_plan)]
     with pytest.raises(SystemExit) as exit_info:
@@ -220,3 +224,20 @@ def test_review_with_a_plan_folder_explains_each_day(dashboard_plan, tmp_path, c
         main([*base, "--interval", "30min", "--out", str(tmp_path / "bad")])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and "pass --interval 15min" in err and not (tmp_path / "bad").exists()
+
+
+def test_the_dashboards_review_tab_explains_an_uploaded_log(dashboard_plan, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("SHIFTCAST_PLAN", str(dashboard_plan))
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180).run()
+    app.sidebar.selectbox(key="queue").set_value("chat_en").run()
+    content = first_day_log(dashboard_plan).to_csv(index=False).encode()
+    app.file_uploader(key="review_upload").set_value(("calls.csv", content, "text/csv")).run()
+    assert not app.exception and not app.error
+    daily = next(d.value for d in app.dataframe if "part_model" in d.value.columns)
+    assert len(daily) == 1
+    parts = daily[["part_volume", "part_aht", "part_staffing", "part_model"]].sum(axis=1).iloc[0]
+    assert parts == pytest.approx(daily["gap"].iloc[0], abs=0.002)  # rounded to 3 places on screen
