@@ -64,14 +64,32 @@ class Store:
     """A connection to the store at ``url`` (a SQLAlchemy URL); tables are created on first use."""
 
     def __init__(self, url: str) -> None:
+        """Check the store can be used, before any work: a server is connected to, a SQLite
+        file's folder must exist; the file and the tables are made on the first write, so a
+        run that fails before it leaves nothing behind."""
         try:
-            self._shown = make_url(url).render_as_string(hide_password=True)
+            parsed = make_url(url)
+            self._shown = parsed.render_as_string(hide_password=True)
             self._engine: Engine = create_engine(url)
-            _metadata.create_all(self._engine)
+            if parsed.get_backend_name() == "sqlite":
+                folder = Path(parsed.database or ".").resolve().parent
+                if parsed.database and not folder.is_dir():
+                    raise ValueError(f"folder {folder} does not exist")
+            else:
+                with self._engine.connect():
+                    pass
         except (ArgumentError, ValueError, ImportError, SQLAlchemyError) as error:
             reason = str(getattr(error, "orig", None) or error).splitlines()[0]
             raise InputError(f"store {url!r} cannot be used ({reason}); set [store] url to a file path or a "
                              f"database URL such as postgresql+psycopg://user@host/db") from None
+        self._ready = False
+
+    def _tables(self) -> None:
+        """Create the store's tables when missing (once per Store)."""
+        if not self._ready:
+            with self._writing():
+                _metadata.create_all(self._engine)
+            self._ready = True
 
     def close(self) -> None:
         self._engine.dispose()
@@ -94,6 +112,7 @@ class Store:
 
     def save_forecast(self, forecast: pd.DataFrame, *, command: str) -> int:
         """Store a published Frame A forecast as one snapshot; its id."""
+        self._tables()
         origin = forecast["interval_start"].min().date().isoformat()
         rows = forecast.assign(interval_start=forecast["interval_start"].dt.tz_convert("UTC"))
         columns = ["queue", "interval_start", *(c for c in FORECAST_COLUMNS if c in rows.columns)]
@@ -107,6 +126,7 @@ class Store:
     def forecasts(self, zone: str) -> pd.DataFrame:
         """Every stored forecast value with its snapshot's ``origin`` (a date), times in ZONE, by
         snapshot, queue and time."""
+        self._tables()
         query = select(_values, _snapshots.c.origin).join(
             _snapshots, _snapshots.c.snapshot_id == _values.c.snapshot_id).order_by(
             _values.c.snapshot_id, _values.c.queue, _values.c.interval_start)
@@ -118,6 +138,7 @@ class Store:
     def save_actuals(self, table: pd.DataFrame) -> int:
         """Store per queue and interval what happened (``review.csv``'s columns), replacing
         what the store had for the same queue and interval; the rows written."""
+        self._tables()
         rows = table[["queue", "interval_start", *ACTUAL_COLUMNS]].assign(
             interval_start=table["interval_start"].dt.tz_convert("UTC")).astype(object)
         rows = rows.where(rows.notna(), None)
@@ -130,6 +151,7 @@ class Store:
 
     def actuals(self, zone: str) -> pd.DataFrame:
         """Every stored actual, times in ZONE, by queue and time."""
+        self._tables()
         with self._engine.connect() as connection:
             frame = pd.read_sql_query(select(_actuals).order_by(_actuals.c.queue, _actuals.c.interval_start),
                                       connection)
@@ -137,6 +159,7 @@ class Store:
 
     def count(self, table: str) -> int:
         """Rows in one of the store's tables (for notes and tests)."""
+        self._tables()
         chosen = {"forecast_snapshots": _snapshots, "forecast_values": _values, "actuals": _actuals}[table]
         with self._engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(chosen)).scalar_one())

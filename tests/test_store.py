@@ -45,10 +45,13 @@ def test_the_embedded_store_keeps_snapshots_and_replaces_actuals(tmp_path):
     url = store_url(None, tmp_path / "out")
     assert url == f"sqlite:///{tmp_path / 'shiftcast.db'}"
     store = Store(url)
+    assert not (tmp_path / "shiftcast.db").exists()  # made on the first write: a failed run leaves nothing
     round_trip(store)
     store.close()
     with pytest.raises(InputError, match="store 'nosuchdb://x' cannot be used"):
         Store("nosuchdb://x")
+    with pytest.raises(InputError, match=r"cannot be used \(folder .*nowhere does not exist\)"):
+        Store(store_url(str(tmp_path / "nowhere" / "desk.db"), tmp_path / "out"))
 
 
 @pytest.mark.skipif(not os.environ.get("SHIFTCAST_TEST_POSTGRES_URL"),
