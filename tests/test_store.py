@@ -110,3 +110,14 @@ def test_forecast_snapshots_meet_the_actuals_of_a_review(tmp_path, capsys):
     by_hand = np.abs(merged["volume"] - merged["offered"]).sum() / merged["offered"].sum()
     assert accuracy.loc[0, "wmape"] == pytest.approx(by_hand)
     assert 0 < accuracy.loc[0, "poisson_floor"] < accuracy.loc[0, "wmape"] + 0.2
+
+
+def test_a_store_that_cannot_be_used_stops_the_run_before_any_work(tmp_path, capsys):
+    (tmp_path / "history.csv").write_text("interval_start,volume\n2026-03-02T08:00:00+00:00,3\n")
+    (tmp_path / "desk.toml").write_text('[site]\ntimezone = "UTC"\n[store]\nurl = "nosuchdb://x"\n')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["forecast", "--history", str(tmp_path / "history.csv"), "--config", str(tmp_path / "desk.toml"),
+              "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1 and "store 'nosuchdb://x'" in err
+    assert not (tmp_path / "out").exists()
