@@ -8,7 +8,7 @@ import pytest
 from shiftcast.cli import main
 from staffing.advisor import advise
 from staffing.skillgroups import desk_groups, requirements_by_group, simulate_plan
-from test_skillgroups import INTERVAL_SECONDS, PEAK_ERLANGS, small_language_desk
+from test_skillgroups import INTERVAL_SECONDS, PEAK_ERLANGS, small_language_desk, write_desk_files
 
 
 def test_training_path_saves_hours_step_by_step_and_the_trained_desk_still_meets_its_targets():
@@ -57,11 +57,7 @@ def test_languages_limit_what_training_can_teach():
 
 
 def test_advise_command_writes_the_scenarios_and_steps_and_rejects_bad_input(tmp_path, capsys):
-    forecast, _, agents = small_language_desk()
-    forecast.assign(interval_start=forecast["interval_start"].map(pd.Timestamp.isoformat)).to_csv(
-        tmp_path / "forecast.csv", index=False)
-    columns = ["agent", "contract_hours_per_week", "min_shifts", "max_shifts", "skills"]
-    agents.assign(skills=agents["skills"].str.join(";"))[columns].to_csv(tmp_path / "agents.csv", index=False)
+    agents = write_desk_files(tmp_path)
     (tmp_path / "desk.toml").write_text('[site]\ntimezone = "Europe/Malta"\n[queue_defaults]\nshrinkage = 0.3\n'
                                         'max_occupancy = 0.95\n')
     base = ["advise", "--forecast", str(tmp_path / "forecast.csv"), "--config", str(tmp_path / "desk.toml")]

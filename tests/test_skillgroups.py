@@ -72,12 +72,20 @@ def test_languages_decide_what_an_agent_serves_and_bad_skills_are_named():
         desk_groups(agents, config, [*PEAK_ERLANGS, "nl"])
 
 
-def test_staff_with_agents_writes_requirements_by_group(tmp_path, capsys):
+AGENT_COLUMNS = ["agent", "contract_hours_per_week", "min_shifts", "max_shifts", "skills"]
+
+
+def write_desk_files(folder) -> pd.DataFrame:
+    """The small language desk as the CLI reads it: FOLDER/forecast.csv and FOLDER/agents.csv; its agents."""
     forecast, _, agents = small_language_desk()
     forecast.assign(interval_start=forecast["interval_start"].map(pd.Timestamp.isoformat)).to_csv(
-        tmp_path / "forecast.csv", index=False)
-    columns = ["agent", "contract_hours_per_week", "min_shifts", "max_shifts", "skills"]
-    agents.assign(skills=agents["skills"].str.join(";"))[columns].to_csv(tmp_path / "agents.csv", index=False)
+        folder / "forecast.csv", index=False)
+    agents.assign(skills=agents["skills"].str.join(";"))[AGENT_COLUMNS].to_csv(folder / "agents.csv", index=False)
+    return agents
+
+
+def test_staff_with_agents_writes_requirements_by_group(tmp_path, capsys):
+    agents = write_desk_files(tmp_path)
     (tmp_path / "desk.toml").write_text('[site]\ntimezone = "Europe/Malta"\n[queue_defaults]\nmax_occupancy = 0.95\n')
     with pytest.raises(SystemExit) as exit_info:
         main(["staff", "--forecast", str(tmp_path / "forecast.csv"), "--config", str(tmp_path / "desk.toml"),
@@ -90,7 +98,7 @@ def test_staff_with_agents_writes_requirements_by_group(tmp_path, capsys):
     table = pd.read_csv(tmp_path / "out" / "requirements.csv")
     assert table["service_level_simulated"].notna().all() and "fewer; pooled bound" in err
 
-    agents.assign(skills="en;xx")[columns].to_csv(tmp_path / "bad.csv", index=False)
+    agents.assign(skills="en;xx")[AGENT_COLUMNS].to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(SystemExit) as exit_info:
         main(["staff", "--forecast", str(tmp_path / "forecast.csv"), "--config", str(tmp_path / "desk.toml"),
               "--agents", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "bad_out")])
