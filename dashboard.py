@@ -515,7 +515,8 @@ def skills_view() -> None:
         st.plotly_chart(charts.service_level_figure(mine_served, _chart_label(queue), settings.service_level),
                         key="chart_skills_sl")
 
-    st.markdown("**Explain one pooled interval**")
+    if not st.toggle("Explain one pooled interval", key="explain_pooled"):  # computed only when asked
+        return
     desk = Desk(tuple(sorted({q for group in facts["groups"].values() for q in group["queues"]})),
                 {name: (tuple(group["queues"]), group["agents"]) for name, group in facts["groups"].items()}, {})
     busiest = rows.groupby("interval_start")["agents_required"].sum() if len(rows) else \

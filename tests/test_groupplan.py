@@ -124,6 +124,7 @@ def test_the_dashboard_skills_view_shows_groups_and_simulated_service(runs, tmp_
 
 def test_the_dashboard_explains_a_pooled_interval_and_advises_on_cross_training(runs, tmp_path, monkeypatch):
     app, record = dashboard_on_chat_zh(runs, tmp_path, monkeypatch)
+    app.toggle(key="explain_pooled").set_value(True).run()
     bounds = next(d.value for d in app.dataframe if "pooled_agents" in d.value.columns)
     assert set(bounds["queues"]) == {"chat_en", "chat_zh", "chat_en+chat_zh"}
     assert (bounds["agents_given"] >= bounds["pooled_agents"]).all()
