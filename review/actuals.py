@@ -35,7 +35,7 @@ from forecast.grid import interval_keys, interval_starts
 from staffing import erlang
 from staffing.requirements import queue_kpis
 
-__all__ = ["REVIEW_COLUMNS", "actuals", "days_without_data", "predicted"]
+__all__ = ["REVIEW_COLUMNS", "actuals", "days_without_data", "fractional_kpis", "predicted"]
 
 REVIEW_COLUMNS = ("queue", "interval_start", "offered", "answered", "abandoned", "aht_seconds", "sl_actual",
                   "asa_actual_seconds", "abandon_rate_actual", "agents_staffed", "sl_predicted",
@@ -87,19 +87,26 @@ def predicted(table: pd.DataFrame, config: Config, *, interval_minutes: int) -> 
         aht = rows["aht_seconds"].where(rows["aht_seconds"] > 0).fillna(typical if typical > 0 else
                                                                         settings.aht_seconds).to_numpy(float)
         traffic = erlang.traffic_erlangs(rows["offered"].to_numpy(float), aht, interval_seconds)
-        servers = rows["agents_staffed"].to_numpy(float) * settings.effective_staffing * settings.concurrency
-        low = np.floor(servers)
-        weight = servers - low
-        below, above = (queue_kpis(count.astype(np.int64), traffic, aht, settings) for count in (low, low + 1))
-        with np.errstate(invalid="ignore"):  # an infinite wait below stays infinite
-            blend = {name: np.where(weight > 0, (1 - weight) * below[name] + weight * above[name], below[name])
-                     for name in below}
+        blend = fractional_kpis(rows["agents_staffed"].to_numpy(float) * settings.effective_staffing, traffic, aht,
+                                settings)
         has = rows["offered"].to_numpy() > 0
         rows["sl_predicted"] = np.where(has, blend["service_level"], np.nan)
         rows["asa_predicted_seconds"] = np.where(has, blend["asa_seconds"], np.nan)
         rows["abandon_rate_predicted"] = np.where(has, blend["abandon_rate"], np.nan)
         parts.append(rows)
     return pd.concat(parts, ignore_index=True)[list(REVIEW_COLUMNS)]
+
+
+def fractional_kpis(agents: np.ndarray, traffic: np.ndarray, aht: np.ndarray, settings) -> dict[str, np.ndarray]:
+    """The queue model's KPIs (``queue_kpis``) at fractional AGENTS: interpolated between the
+    whole headcounts around each (an infinite wait below stays infinite)."""
+    servers = agents * settings.concurrency
+    low = np.floor(servers)
+    weight = servers - low
+    below, above = (queue_kpis(count.astype(np.int64), traffic, aht, settings) for count in (low, low + 1))
+    with np.errstate(invalid="ignore"):
+        return {name: np.where(weight > 0, (1 - weight) * below[name] + weight * above[name], below[name])
+                for name in below}
 
 
 def _answer_seconds(config: Config, queue: str) -> float:

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from core.config import Config
+from review.actuals import fractional_kpis
 from staffing import erlang
-from staffing.requirements import queue_kpis
 
 __all__ = ["FACTORS", "daily_miss", "with_plan"]
 
@@ -74,12 +74,7 @@ def _daily_level(inputs: dict[str, np.ndarray], settings, interval_seconds: floa
     """The model's service level of a day: per interval at these inputs, weighted by volume."""
     volume, aht = inputs["volume"], inputs["aht"]
     traffic = erlang.traffic_erlangs(volume, aht, interval_seconds)
-    servers = inputs["staffing"] * settings.concurrency
-    low = np.floor(servers)
-    weight = servers - low
-    below, above = (queue_kpis(count.astype(np.int64), traffic, aht, settings)["service_level"]
-                    for count in (low, low + 1))
-    level = (1 - weight) * below + weight * above
+    level = fractional_kpis(inputs["staffing"], traffic, aht, settings)["service_level"]
     return float((level * volume).sum() / volume.sum()) if volume.sum() > 0 else 1.0
 
 
