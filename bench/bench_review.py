@@ -5,11 +5,12 @@ about half a minute). Retail banking (PS), 30-minute intervals with at least 20 
 service level = answered within 20 s over offered. For each split it prints the mean
 absolute error and bias (points) of the predicted service level: Erlang C at the staff that
 worked (uncalibrated), and the calibrated model (``review.calibrate``: patience, effective
-staffing) fitted on the earlier months, and the calibrated model's abandonment error. The **noise floor** is the error a model with
-exactly the right parameters still has on intervals this size: each scored interval is
-simulated (``staffing.simulate``, the calibrated model's own assumptions: Poisson
-arrivals, exponential handle times and patience, its effective staff rounded) and the
-simulated service level compared with that model's expected one.
+staffing, fitted together) fitted on the earlier months, and the calibrated model's
+abandonment error. The **noise floors** are the errors a model with exactly the right
+parameters still has on intervals this size: each scored interval is simulated
+(``staffing.simulate``, the calibrated model's own assumptions: Poisson arrivals,
+exponential handle times and patience, its effective staff rounded) and the simulated
+service level and abandonment compared with that model's expected ones.
 """
 
 from __future__ import annotations
@@ -41,21 +42,24 @@ def scored(log: pd.DataFrame, config: Config) -> pd.DataFrame:
     return table[(table["queue"] == QUEUE) & (table["offered"] >= MIN_CONTACTS)].reset_index(drop=True)
 
 
-def noise_floor(rows: pd.DataFrame, config: Config) -> float:
-    """Mean |simulated - expected| service level when the calibrated model is exactly right."""
+def noise_floors(rows: pd.DataFrame, config: Config) -> tuple[float, float]:
+    """Mean |simulated - expected| service level and abandonment when the calibrated model is exactly right."""
     settings = config.queue(QUEUE)[0]
     agents = np.maximum(np.round(rows["agents_staffed"] * settings.effective_staffing), 1).astype(int)
     expected = predicted(rows.assign(agents_staffed=agents / settings.effective_staffing), config,
-                         interval_minutes=MINUTES)["sl_predicted"].to_numpy()
-    gaps = []
+                         interval_minutes=MINUTES)
+    gaps = {"service_level": [], "abandon_rate": []}
+    expected_of = {"service_level": expected["sl_predicted"].to_numpy(),
+                   "abandon_rate": expected["abandon_rate_predicted"].to_numpy()}
     for draw in range(DRAWS):
         for i, row in enumerate(rows.itertuples()):  # each interval in steady state: a warm-up interval first
             run = simulate([row.offered, row.offered], agents[i], row.aht_seconds, MINUTES * 60, answer_seconds=20,
                            patience_seconds=settings.patience_seconds, seed=draw * 100_000 + i)
-            level = run.intervals()["service_level"].iloc[1]
-            if not np.isnan(level):
-                gaps.append(abs(level - expected[i]))
-    return float(np.mean(gaps))
+            seen = run.intervals().iloc[1]
+            for name, found in gaps.items():
+                if not np.isnan(seen[name]):
+                    found.append(abs(seen[name] - expected_of[name][i]))
+    return float(np.mean(gaps["service_level"])), float(np.mean(gaps["abandon_rate"]))
 
 
 def main() -> None:
@@ -67,19 +71,20 @@ def main() -> None:
                       ignore={"outcome": ["PHANTOM"]})
     month = log["arrival"].dt.month
     print(f"{'split':32} {'intervals':>9} {'Erlang C MAE':>13} {'bias':>6} {'calibrated MAE':>15} {'bias':>6} "
-          f"{'noise floor':>12} {'abandon MAE':>12}  fitted")
+          f"{'noise floor':>12} {'abandon MAE':>12} {'bias':>6} {'floor':>6}  fitted")
     for name, (fit, score) in SPLITS.items():
         fitted = calibrate(log[month.isin(fit)], config, interval_minutes=MINUTES)
         tuned = calibrated_config(config, fitted.settings)
         plain, better = scored(log[month.isin(score)], config), scored(log[month.isin(score)], tuned)
         errors = {label: rows["sl_predicted"] - rows["sl_actual"] for label, rows in (("plain", plain),
                                                                                        ("tuned", better))}
-        floor = noise_floor(better, tuned)
-        abandon = (better["abandon_rate_predicted"] - better["abandon_rate_actual"]).abs().mean()
+        floor, abandon_floor = noise_floors(better, tuned)
+        abandon = better["abandon_rate_predicted"] - better["abandon_rate_actual"]
         facts = fitted.settings[QUEUE]
         print(f"{name:32} {len(plain):>9,} {errors['plain'].abs().mean() * 100:>13.1f} "
               f"{errors['plain'].mean() * 100:>+6.1f} {errors['tuned'].abs().mean() * 100:>15.1f} "
-              f"{errors['tuned'].mean() * 100:>+6.1f} {floor * 100:>12.1f} {abandon * 100:>12.1f}  patience "
+              f"{errors['tuned'].mean() * 100:>+6.1f} {floor * 100:>12.1f} {abandon.abs().mean() * 100:>12.1f} "
+              f"{abandon.mean() * 100:>+6.1f} {abandon_floor * 100:>6.1f}  patience "
               f"{facts.get('patience_seconds', 0):.0f} s, effective staffing {facts['effective_staffing']:.2f}")
 
 

@@ -2,18 +2,23 @@
 
 :func:`calibrate` fits, per live queue of a standard log (:func:`review.log.read_log`):
 
-- **patience** (``patience_seconds``, switching the queue to Erlang A): exponential patience
-  by maximum likelihood with answered contacts' waits as censored observations, total wait
-  over abandoned contacts (Brown et al. 2005; :func:`forecast.ingest.patience_seconds`);
-  none with fewer than 20 abandoned contacts;
+- **patience** (``patience_seconds``, switching the queue to Erlang A) and **effective
+  staffing** (``effective_staffing``: the share of the agents staffed, inferred from the log
+  by :mod:`review.actuals`, that the model counts), fitted together: the pair that makes the
+  model's service level and abandonment closest to the actual ones, by the sum of their mean
+  absolute errors (points) over intervals with at least ``MIN_CONTACTS`` contacts. The
+  search starts from the callers' own patience, exponential by maximum likelihood with
+  answered contacts' waits censored (total wait over abandoned contacts; Brown et al. 2005;
+  :func:`forecast.ingest.patience_seconds`), scaled by ``PATIENCE_SCALES``, and factors from
+  0.5 to 1.5, then refines both around the best. The factor absorbs what the log cannot see
+  (agents in wrap-up, on other work, idle before their first call); the patience, what a
+  steady-state model with exponential patience does not have (the waits it predicts are not
+  the waits callers saw, so the raw estimate would over-predict abandonment once the factor
+  lowers the staff). With fewer than 20 abandoned contacts no patience is fitted and the
+  factor is fitted to the service level alone;
 - **handle times**: mean, coefficient of variation, and whether a log-normal or an
   exponential distribution fits better (Akaike's criterion; evidence only: the Erlang
-  models use the mean);
-- **effective staffing** (``effective_staffing``): the share of the agents staffed (inferred
-  from the log, :mod:`review.actuals`) that makes the model's service level closest to the
-  actual one, by mean absolute error over intervals with at least ``MIN_CONTACTS`` contacts
-  (a grid from ``0.5`` to ``1.5``). It absorbs what the log cannot see (agents in wrap-up,
-  on other work, idle before their first call) and what the model does not have.
+  models use the mean).
 
 Each value comes with its evidence (window, counts, fit before and after) in
 :class:`Calibration`; nothing is set by hand.
@@ -34,7 +39,8 @@ from review.actuals import actuals, predicted
 __all__ = ["Calibration", "MIN_CONTACTS", "calibrate", "calibrated_config"]
 
 MIN_CONTACTS = 20  # intervals with fewer offered contacts are too noisy to fit on
-FACTORS = np.round(np.arange(0.5, 1.5001, 0.01), 2)
+COARSE_FACTORS = np.round(np.arange(0.5, 1.5001, 0.05), 2)
+PATIENCE_SCALES = (0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)  # times the callers' own (maximum-likelihood) patience
 
 
 @dataclass(frozen=True)
@@ -55,17 +61,16 @@ def calibrate(log: pd.DataFrame, config: Config, *, interval_minutes: int) -> Ca
         queue = str(queue)
         if config.queue(queue)[0].deferred:
             continue
-        fitted = {"patience_seconds": round(patience[queue], 1)} if queue in patience else {}
         rows = table[table["queue"] == queue]
-        staffing = _effective_staffing(rows, calibrated_config(config, {queue: fitted}), queue, interval_minutes)
-        fitted["effective_staffing"] = staffing["effective_staffing"]
+        fitted, fit = _fit_model(rows, config, queue, patience.get(queue), interval_minutes)
         settings[queue] = fitted
         evidence[queue] = {
             "window": [str(contacts["arrival"].min().date()), str(contacts["arrival"].max().date())],
             "contacts": len(contacts), "abandoned": int(contacts["abandoned"].sum()),
+            "patience_mle_seconds": round(patience[queue], 1) if queue in patience else None,
             "patience_seconds": fitted.get("patience_seconds"),
             "handle": _handle_fit(contacts["handle_seconds"]),
-            **staffing,
+            **fit,
         }
     return Calibration(settings, evidence)
 
@@ -79,24 +84,47 @@ def calibrated_config(config: Config, settings: dict[str, dict]) -> Config:
     return config.model_copy(update={"queues": queues})
 
 
-def _effective_staffing(rows: pd.DataFrame, config: Config, queue: str, interval_minutes: int) -> dict:
-    """The factor (on ``FACTORS``) whose predicted service level is closest to the actual one."""
+def _fit_model(rows: pd.DataFrame, config: Config, queue: str, patience_mle: float | None,
+               interval_minutes: int) -> tuple[dict, dict]:
+    """The fitted settings of QUEUE (``effective_staffing``, and ``patience_seconds`` when
+    PATIENCE_MLE is known) and their evidence: the errors before (factor 1, the callers' own
+    patience) and after, in service level and abandonment."""
     busy = rows[rows["offered"] >= MIN_CONTACTS]
+    start = {"patience_seconds": round(patience_mle, 1)} if patience_mle else {}
     if busy.empty or busy["agents_staffed"].sum() == 0:
-        return {"effective_staffing": 1.0, "intervals": len(busy), "note": f"no interval with {MIN_CONTACTS}+ "
-                                                                           f"contacts and staffed agents: left at 1"}
+        return {**start, "effective_staffing": 1.0}, {
+            "effective_staffing": 1.0, "intervals": len(busy),
+            "note": f"no interval with {MIN_CONTACTS}+ contacts and staffed agents: left at 1"}
 
-    def errors(factor: float) -> np.ndarray:
-        settings = calibrated_config(config, {queue: {"effective_staffing": float(factor)}})
-        scored = predicted(busy, settings, interval_minutes=interval_minutes)
-        return (scored["sl_predicted"] - scored["sl_actual"]).to_numpy()
+    def errors(factor: float, patience: float | None) -> dict[str, np.ndarray]:
+        fitted = {"effective_staffing": float(factor)} | ({"patience_seconds": float(patience)} if patience else {})
+        scored = predicted(busy, calibrated_config(config, {queue: fitted}), interval_minutes=interval_minutes)
+        return {"sl": (scored["sl_predicted"] - scored["sl_actual"]).to_numpy(),
+                "abandon": (scored["abandon_rate_predicted"] - scored["abandon_rate_actual"]).to_numpy()}
 
-    mae = np.array([np.nanmean(np.abs(errors(factor))) for factor in FACTORS])
-    best = float(FACTORS[int(np.nanargmin(mae))])
-    before, after = errors(1.0), errors(best)
-    return {"effective_staffing": best, "intervals": len(busy),
-            "sl_mae_at_1": round(float(np.nanmean(np.abs(before))), 4),
-            "sl_mae": round(float(np.nanmean(np.abs(after))), 4), "sl_bias": round(float(np.nanmean(after)), 4)}
+    def loss(pair: tuple[float, float | None]) -> float:
+        found = errors(*pair)
+        return float(np.nanmean(np.abs(found["sl"])) + (np.nanmean(np.abs(found["abandon"])) if pair[1] else 0.0))
+
+    patiences = [patience_mle * scale for scale in PATIENCE_SCALES] if patience_mle else [None]
+    factor, patience = min(((f, p) for f in COARSE_FACTORS for p in patiences), key=loss)
+    near_factors = np.round(np.arange(max(0.5, factor - 0.05), min(1.5, factor + 0.05) + 1e-9, 0.01), 2)
+    near_patiences = [patience * scale for scale in (0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15)] if patience else [None]
+    factor, patience = min(((f, p) for f in near_factors for p in near_patiences), key=loss)
+    before, after = errors(1.0, patience_mle), errors(factor, patience)
+    fitted = {"effective_staffing": float(factor)} | ({"patience_seconds": round(patience, 1)} if patience else {})
+
+    def mean(values: np.ndarray, absolute: bool) -> float:
+        return round(float(np.nanmean(np.abs(values) if absolute else values)), 4)
+
+    fit = {"effective_staffing": float(factor), "intervals": len(busy), "objective": (
+               "service level + abandonment mean absolute error" if patience else "service level mean absolute error"),
+           "sl_mae_at_1": mean(before["sl"], True), "sl_mae": mean(after["sl"], True),
+           "sl_bias": mean(after["sl"], False)}
+    if patience:
+        fit |= {"abandon_mae_at_1": mean(before["abandon"], True), "abandon_mae": mean(after["abandon"], True),
+                "abandon_bias": mean(after["abandon"], False)}
+    return fitted, fit
 
 
 def _handle_fit(handle: pd.Series) -> dict:

@@ -52,6 +52,10 @@ def command(
                 f"effective staffing {facts['effective_staffing']:.2f}")
         if "sl_mae" in facts:
             line += (f" (service level off by {facts['sl_mae'] * 100:.1f} points on average, "
-                     f"{facts['sl_mae_at_1'] * 100:.1f} before)")
+                     f"{facts['sl_mae_at_1'] * 100:.1f} before")
+            if "abandon_mae" in facts:
+                line += (f"; abandonment by {facts['abandon_mae'] * 100:.1f}, "
+                         f"{facts['abandon_mae_at_1'] * 100:.1f} before")
+            line += ")"
         console.print(line, markup=False)
     console.print(f"wrote {out / 'shiftcast.toml'}, {out / 'calibration.json'}", markup=False)
