@@ -32,7 +32,9 @@ from core.output import csv_text, excel_bytes
 from shiftcast.pipeline import load_plan, run_plan, skill_facts
 from core.readers import read_table
 from core.schema import agents_file_table, interval_minutes, validate_agents
+from review.accuracy import accuracy_by_lead
 from review.actuals import actuals, predicted
+from review.calibrate import calibrate
 from review.log import LogColumns, read_log
 from review.miss import daily_miss, with_plan
 from staffing.advisor import advise
@@ -678,21 +680,52 @@ with roster_tab:
 def review_log(key: str, table: pd.DataFrame, arrival: str | None, ignore: tuple, _config,
                _requirements: pd.DataFrame) -> dict:
     """Actuals of an uploaded contact log beside the model and the plan on screen (KEY: the
-    upload's content and the plan), and each day's miss explained."""
+    upload's content and the plan), each day's miss explained, and the accuracy of the
+    plan's forecast by lead time from its first day."""
     contacts, notes = read_log(table, timezone=_config.site.timezone, columns=LogColumns(arrival=arrival),
                                ignore=dict(ignore), source="the log")
     minutes = interval_minutes(_requirements, _config.site.interval_minutes)
     reviewed = with_plan(predicted(actuals(contacts, _config, interval_minutes=minutes), _config,
                                    interval_minutes=minutes), _requirements)
-    return dict(table=reviewed, daily=daily_miss(reviewed, _config, interval_minutes=minutes), notes=notes)
+    planned = _requirements[["queue", "interval_start", "volume"]]
+    accuracy = accuracy_by_lead(planned.assign(origin=planned["interval_start"].dt.date.min()), reviewed)
+    return dict(table=reviewed, daily=daily_miss(reviewed, _config, interval_minutes=minutes), notes=notes,
+                accuracy=accuracy, contacts=contacts, minutes=minutes)
+
+
+@st.cache_data(show_spinner="Fitting the model to the log...", max_entries=2)
+def calibration_of(key: str, _contacts: pd.DataFrame, _config, minutes: int) -> pd.DataFrame:
+    """``review.calibrate`` on an uploaded log (KEY: the upload and the plan): per live queue
+    the fitted values and the evidence, one row each."""
+    fitted = calibrate(_contacts, _config, interval_minutes=minutes)
+    rows = []
+    for queue, facts in fitted.evidence.items():
+        handle = facts["handle"]
+        rows.append({"queue": queue, "window": " to ".join(facts["window"]), "contacts": facts["contacts"],
+                     "abandoned": facts["abandoned"], "callers' patience (s)": facts["patience_mle_seconds"],
+                     "model patience (s)": facts["patience_seconds"], "effective staffing": facts["effective_staffing"],
+                     "intervals fitted": facts["intervals"],
+                     "service level error before / after (points)": _before_after(facts, "sl"),
+                     "abandonment error before / after (points)": _before_after(facts, "abandon"),
+                     "handle time": (f"mean {handle['mean_seconds']:.0f} s, cv {handle['cv']:.2f}, "
+                                     f"{handle['better_fit']}" if "mean_seconds" in handle else "too few")})
+    return pd.DataFrame(rows)
+
+
+def _before_after(facts: dict, name: str) -> str:
+    if f"{name}_mae" not in facts:
+        return facts.get("note", "")
+    return f"{facts[f'{name}_mae_at_1'] * 100:.1f} / {facts[f'{name}_mae'] * 100:.1f}"
 
 
 def review_view() -> None:
     """Plan against what happened: upload a contact log of the planned days; per interval the
-    actual, predicted (at the staff that worked) and planned service level, and each day's gap
-    split into volume, handle time, staffing and model."""
+    actual and predicted (at the staff that worked) service level, each day's gap split into
+    volume, handle time, staffing and model, the forecast's accuracy by lead time, and the
+    model fitted to the log."""
     st.caption("Upload a contact log of days this plan covers (one row per contact: arrival in the agent queue, "
-               "queue, wait_seconds, handle_seconds, abandoned, agent). `shiftcast review` does the same in batch.")
+               "queue, wait_seconds, handle_seconds, abandoned, agent). `shiftcast review` and `shiftcast "
+               "calibrate` do the same in batch.")
     upload = st.file_uploader("Contact log (CSV, Excel or Parquet)", type=["csv", "gz", "xlsx", "parquet"],
                               key="review_upload")
     if upload is None:
@@ -719,8 +752,19 @@ def review_view() -> None:
     if days.empty:
         st.caption("The plan on screen covers none of the log's days for this queue: no miss to explain.")
     else:
+        st.plotly_chart(charts.miss_figure(days, _chart_label(queue)), key="chart_miss")
         st.markdown("**Each day: planned and actual service level, and the gap in parts that add up to it**")
         st.dataframe(days.round(3), hide_index=True, key="review_daily")
+    accuracy = reviewed["accuracy"][reviewed["accuracy"]["queue"] == queue]
+    if len(accuracy):
+        st.markdown("**This plan's forecast against the log, by days from its first day** (wMAPE beside the "
+                    "Poisson floor and the same interval a week earlier)")
+        st.dataframe(accuracy.round(3), hide_index=True, key="review_accuracy")
+    if st.toggle("Fit the model to this log (patience, handle times, effective staffing)", key="review_calibrate"):
+        fitted = calibration_of(key, reviewed["contacts"], config, reviewed["minutes"])
+        st.dataframe(fitted, hide_index=True, key="review_calibration")
+        st.caption("`shiftcast calibrate --log LOG --config CFG --out DIR` writes these values into a config every "
+                   "command reads, with the evidence in calibration.json.")
 
 
 with review_tab:

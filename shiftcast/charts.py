@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["advice_figure", "coverage_figure", "review_figure", "forecast_figure", "heatmap_figure", "service_level_figure", "shifts_figure",
+__all__ = ["advice_figure", "coverage_figure", "miss_figure", "review_figure", "forecast_figure", "heatmap_figure", "service_level_figure", "shifts_figure",
            "staffing_figure"]
 
 BAND = "rgba(31, 119, 180, 0.18)"
@@ -123,6 +123,21 @@ def review_figure(review: pd.DataFrame, queue: str) -> go.Figure:
                                 line=dict(color="#ff7f0e", dash="dot")))
     figure.update_layout(title=f"Service level, actual and modelled: {queue}", xaxis_title=_time_axis(rows),
                          yaxis_title="share answered in time", yaxis_range=[0, 1.02], **LAYOUT)
+    return figure
+
+
+def miss_figure(daily: pd.DataFrame, queue: str) -> go.Figure:
+    """Each day's service-level gap of one queue (``daily.csv`` rows, ``review.miss``) in its
+    parts, stacked (points; below zero they cost service level), with the gap marked."""
+    rows = daily[daily["queue"] == queue].sort_values("date")
+    figure = go.Figure()
+    for part, colour in (("volume", "#1f77b4"), ("aht", "#ff7f0e"), ("staffing", "#2ca02c"), ("model", "#9467bd")):
+        figure.add_trace(go.Bar(x=rows["date"], y=rows[f"part_{part}"] * 100, marker_color=colour,
+                                name={"aht": "handle time"}.get(part, part)))
+    figure.add_trace(go.Scatter(x=rows["date"], y=rows["gap"] * 100, mode="markers", name="gap (actual - planned)",
+                                marker=dict(color="#222", symbol="diamond", size=9)))
+    figure.update_layout(title=f"Each day's service-level miss in parts: {queue}", barmode="relative",
+                         xaxis_title="day", yaxis_title="points of service level", **LAYOUT)
     return figure
 
 

@@ -22,7 +22,7 @@ from forecast.peaks import heatmap_grid
 from shiftcast import charts
 from core.schema import interval_minutes
 
-__all__ = ["build_report"]
+__all__ = ["build_report", "build_review_report"]
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 24px auto; max-width: 1200px; color: #222; }
@@ -60,6 +60,15 @@ def _charted(run, limit: int) -> list[str]:
     totals = run.requirements.groupby("queue", sort=True)["volume"].sum()
     busiest = totals.sort_values(ascending=False, kind="stable").index[:limit]
     return sorted(busiest)
+
+
+def _page(title: str, parts: list[str], figures: list[tuple[str, object]]) -> str:
+    """PARTS (HTML) and FIGURES (name, plotly figure) as one page; plotly.js embedded once."""
+    for i, (name, figure) in enumerate(figures):
+        body = pio.to_html(figure, full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False})
+        parts.append(f"<div class='chart' data-chart='{html.escape(name)}'>{body}</div>")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{_STYLE}</style></head><body>" + "\n".join(parts) + "</body></html>")
 
 
 def build_report(run, *, chart_queues: int = 12) -> str:
@@ -104,9 +113,59 @@ def build_report(run, *, chart_queues: int = 12) -> str:
         parts.append(f"<p class='left-out'>Charts for the {len(charted)} busiest of {len(charted) + len(left_out)} "
                      f"queues; left out: {html.escape(', '.join(left_out))}. Their numbers are in the tables "
                      f"above and in forecast.csv, requirements.csv and coverage.csv.</p>")
-    for i, (name, figure) in enumerate(figures):
-        body = pio.to_html(figure, full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False})
-        parts.append(f"<div class='chart' data-chart='{html.escape(name)}'>{body}</div>")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>Shiftcast plan: {html.escape(site.name)}</title><style>{_STYLE}</style></head><body>"
-            + "\n".join(parts) + "</body></html>")
+    return _page(f"Shiftcast plan: {site.name}", parts, figures)
+
+
+def _review_summary(table: pd.DataFrame, min_contacts: int) -> pd.DataFrame:
+    """Per queue of REVIEW rows: contacts, actual and modelled service level (weighted by
+    offered), and the model's error over intervals with MIN_CONTACTS+ contacts."""
+    rows = []
+    for queue, part in table.groupby("queue", sort=True):
+        offered = part["offered"]
+        busy = part[(offered >= min_contacts) & part["sl_predicted"].notna()]
+        error = busy["sl_predicted"] - busy["sl_actual"]
+        modelled = part["sl_predicted"].notna() & (offered > 0)
+        rows.append({"queue": queue, "offered": f"{int(offered.sum()):,}", "answered": f"{int(part['answered'].sum()):,}",
+                     "abandoned": f"{part['abandoned'].sum() / max(offered.sum(), 1):.1%}",
+                     "service level": f"{part['sl_actual'].mul(offered).sum() / max(offered.sum(), 1):.1%}",
+                     "modelled": (f"{part.loc[modelled, 'sl_predicted'].mul(offered[modelled]).sum() / offered[modelled].sum():.1%}"
+                                  if offered[modelled].sum() else ""),
+                     f"model error, intervals with {min_contacts}+": (
+                         f"{error.abs().mean() * 100:.1f} points (bias {error.mean() * 100:+.1f}) in {len(busy):,}"
+                         if len(busy) else "")})
+    return pd.DataFrame(rows)
+
+
+def build_review_report(table: pd.DataFrame, daily: pd.DataFrame | None, accuracy: pd.DataFrame, *, site,
+                        interval_minutes: int, min_contacts: int, chart_queues: int = 12) -> str:
+    """``shiftcast review``'s page: per queue the actuals beside the model (``review.csv``
+    rows, TABLE), each day's miss in its parts when a plan was given (DAILY, ``daily.csv``),
+    the stored forecasts' accuracy by lead time (ACCURACY), and charts for the
+    ``chart_queues`` busiest queues."""
+    days = table["interval_start"]
+    parts = [f"<h1>Shiftcast review: {html.escape(site.name)}</h1>",
+             f"<p>Times are {html.escape(site.timezone)} local time; {interval_minutes}-minute intervals; from "
+             f"{days.min():%Y-%m-%d} to {days.max():%Y-%m-%d}. The model is the configured one at the volume, "
+             f"handle time and agents that came.</p>",
+             "<h2>Queues</h2>", _table(_review_summary(table, min_contacts))]
+    if daily is not None and len(daily):
+        shown = daily.assign(**{column: (daily[column] * 100).round(1) for column in daily.columns
+                                if column.startswith(("sl_", "gap", "part_"))})
+        parts += ["<h2>Each day's miss, in points of service level</h2>",
+                  "<p>The gap between the plan's service level and the actual one, split into the volume, "
+                  "handle time and staffing that differed from the plan (Shapley values) and what the model "
+                  "itself missed; the parts add up to the gap.</p>", _table(shown.round({"volume_forecast": 0}))]
+    if len(accuracy):
+        parts += ["<h2>Forecast accuracy by lead time (stored snapshots)</h2>", _table(accuracy.round(3))]
+    totals = table.groupby("queue", sort=True)["offered"].sum()
+    charted = sorted(totals.sort_values(ascending=False, kind="stable").index[:chart_queues])
+    figures: list[tuple[str, object]] = []
+    for queue in charted:
+        if daily is not None and (daily["queue"] == queue).any():
+            figures.append((f"miss-{queue}", charts.miss_figure(daily, queue)))
+        figures.append((f"review-{queue}", charts.review_figure(table[table["queue"] == queue], queue)))
+    parts.append("<h2>Charts</h2>")
+    if len(totals) > len(charted):
+        parts.append(f"<p class='left-out'>Charts for the {len(charted)} busiest of {len(totals)} queues; the "
+                     f"others are in the table above and in review.csv.</p>")
+    return _page(f"Shiftcast review: {site.name}", parts, figures)

@@ -226,6 +226,10 @@ def test_review_with_a_plan_folder_explains_each_day(dashboard_plan, tmp_path, c
     assert parts.iloc[0] == pytest.approx(daily["gap"].iloc[0]) and "points: volume" in err
     review = pd.read_csv(tmp_path / "out" / "review.csv")
     assert {"volume_forecast", "aht_forecast_seconds", "agents_planned"} <= set(review.columns)
+    page = (tmp_path / "out" / "report.html").read_text()  # the same day's miss, in points, with its chart
+    assert f"<td>{daily['date'].iloc[0]}</td>" in page and f"<td>{daily['gap'].iloc[0] * 100:.1f}</td>" in page
+    assert "data-chart='miss-chat_en'" in page and "data-chart='review-chat_en'" in page
+    assert page.count("plotly.js v") == 1 and "<script src=" not in page  # plotly.js embedded once: opens offline
 
     with pytest.raises(SystemExit) as exit_info:
         main([*base, "--interval", "30min", "--out", str(tmp_path / "bad")])
@@ -248,3 +252,9 @@ def test_the_dashboards_review_tab_explains_an_uploaded_log(dashboard_plan, monk
     assert len(daily) == 1
     parts = daily[["part_volume", "part_aht", "part_staffing", "part_model"]].sum(axis=1).iloc[0]
     assert parts == pytest.approx(daily["gap"].iloc[0], abs=0.002)  # rounded to 3 places on screen
+    accuracy = next(d.value for d in app.dataframe if "lead_days" in d.value.columns)  # forecast vs Poisson draws
+    assert accuracy["lead_days"].tolist() == [0] and accuracy["wmape"].iloc[0] == pytest.approx(
+        accuracy["poisson_floor"].iloc[0], rel=0.35)
+    app.toggle(key="review_calibrate").set_value(True).run()
+    fitted = next(d.value for d in app.dataframe if "effective staffing" in d.value.columns)
+    assert not app.exception and fitted["queue"].tolist() == ["chat_en"] and fitted["contacts"].iloc[0] > 100

@@ -22,6 +22,7 @@ from review.actuals import actuals, days_without_data, predicted
 from review.log import LogColumns, read_log
 from review.miss import daily_miss, with_plan
 from shiftcast.pipeline import load_plan
+from shiftcast.report import build_review_report
 from shiftcast.cli.history import (AbandonedOpt, ConfigOpt, HandleOpt, IgnoreOpt, IntervalOpt, OutOpt, QueryOpt,
                                    QueueOpt, ignored_rows, interval_minutes_option, open_store)
 
@@ -72,9 +73,10 @@ def command(
     """Offered, answered, abandoned, handle time, service level, ASA, abandonment and agents
     staffed per queue and interval, with the model's service level, ASA and abandonment at
     the staff that worked: writes review.csv, stores the actuals, and writes accuracy.csv:
-    the stored forecasts' accuracy by lead time. With --plan also the forecast and planned
-    staff, and daily.csv: each day's service-level gap split into volume, handle time,
-    staffing and model parts that add up to it."""
+    the stored forecasts' accuracy by lead time, and report.html (all of it on one page, with
+    charts). With --plan also the forecast and planned staff, and daily.csv: each day's
+    service-level gap split into volume, handle time, staffing and model parts that add up
+    to it."""
     check_out_folder(out, inputs=(Path(log) if "://" not in log else None, config))
     columns = LogColumns(arrival_col, queue_col, wait_col, handle_col, abandoned_col, agent_col)
     settings, minutes, contacts, notes = read_contact_log(log, config, interval, query, columns, ignore)
@@ -100,7 +102,9 @@ def command(
     if len(accuracy):
         files["accuracy.csv"] = accuracy
     record["store"] = {"url": store.shown, "actuals_saved": stored, "forecast_snapshots": store.count("forecast_snapshots")}
-    write_folder(out, {**files, "run.json": record}, command="review")
+    page = build_review_report(files["review.csv"], files.get("daily.csv"), accuracy, site=settings.site,
+                               interval_minutes=minutes, min_contacts=MIN_CONTACTS)
+    write_folder(out, {**files, "report.html": page, "run.json": record}, command="review")
 
     console = Console(stderr=True, soft_wrap=True)
     for note in notes:
@@ -125,5 +129,5 @@ def command(
         console.print(f"{row.queue} forecast {row.lead_days} day(s) ahead: wMAPE {row.wmape:.3f} (bias {row.bias:+.3f}; "
                       f"Poisson floor {row.poisson_floor:.3f}, seasonal naive {row.seasonal_naive_wmape:.3f}) over "
                       f"{row.intervals:,} intervals", markup=False)
-    console.print(f"wrote {', '.join(str(out / name) for name in files)} ({len(table):,} rows); actuals stored in "
+    console.print(f"wrote {', '.join(str(out / name) for name in [*files, 'report.html'])} ({len(table):,} rows); actuals stored in "
                   f"{store.shown} ({record['store']['forecast_snapshots']} forecast snapshot(s) there)", markup=False)
