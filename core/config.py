@@ -303,6 +303,18 @@ class ReviewSettings(_Section):
     session_gap_minutes: float = Field(30, gt=0)
 
 
+class IntradaySettings(_Section):
+    """The rest of today (``shiftcast intraday``: forecast.intraday, staffing.intraday)."""
+
+    # a surge (or drop) alert, and the re-forecast following it, need the total of at least
+    # this many of the latest intervals beyond the morning forecast's 0.1%-99.9% bounds
+    alert_intervals: int = Field(2, ge=1)
+    # overtime an agent may be asked for today, before and after the shift together
+    max_overtime_minutes: int = Field(120, ge=0, le=480)
+    # how far a break not yet begun may move, earlier or later (inside shifts.break_window_hours)
+    break_move_minutes: int = Field(60, ge=0, le=240)
+
+
 class StoreSettings(_Section):
     """The database for what must outlast a run (``core.store``)."""
 
@@ -322,6 +334,7 @@ class Config(_Section):
     roster: RosterRules = RosterRules()
     skills: SkillRules = SkillRules()
     review: ReviewSettings = ReviewSettings()
+    intraday: IntradaySettings = IntradaySettings()
     store: StoreSettings = StoreSettings()
 
     @model_validator(mode="before")

@@ -50,8 +50,10 @@ class ForecastResult:
     folds, first_origin, chosen); ``folds``: wMAPE per queue x model x fold; ``peaks`` and
     ``heatmap``: see :mod:`forecast.peaks`; ``cleaning``: per queue, intervals observed,
     gap-filled, holiday, event and outlier, and the learned holiday factors
-    (:func:`forecast.clean.cleaning_summary`). A backtest alone leaves forecast, peaks,
-    heatmap and cleaning empty."""
+    (:func:`forecast.clean.cleaning_summary`); ``backtest_values``: the chosen model's backtest
+    forecasts beside what came (queue, date, slot, actual, predicted; scored intervals only),
+    the evidence an intraday update learns from (:mod:`forecast.intraday`). A backtest alone
+    leaves forecast, peaks, heatmap, cleaning and backtest_values empty."""
 
     forecast: pd.DataFrame
     backtest: pd.DataFrame
@@ -59,6 +61,7 @@ class ForecastResult:
     peaks: pd.DataFrame
     heatmap: pd.DataFrame
     cleaning: pd.DataFrame
+    backtest_values: pd.DataFrame
 
 
 def fold_count(config: Config, n_days: int) -> int:
@@ -157,7 +160,7 @@ def backtest_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
         folds.append(fold_table(backtest))
     empty = pd.DataFrame()
     return ForecastResult(empty, pd.concat(tables, ignore_index=True), pd.concat(folds, ignore_index=True),
-                          empty, empty, empty)
+                          empty, empty, empty, empty)
 
 
 def _forecast_queue(grid: Grid, backtest: Backtest, chosen: str, horizon: pd.Timedelta, n_days: int,
@@ -184,6 +187,16 @@ def _forecast_queue(grid: Grid, backtest: Backtest, chosen: str, horizon: pd.Tim
     return frame, cleaning_summary(training), note
 
 
+def _chosen_values(backtest: Backtest, chosen: str) -> pd.DataFrame:
+    """The CHOSEN model's fold forecasts and the actuals, one row per scored interval."""
+    fold, day, slot = np.nonzero(np.isfinite(backtest.actual))
+    dates = np.array([origin + pd.Timedelta(days=int(k)) for origin in backtest.origin_days
+                      for k in range(backtest.actual.shape[1])]).reshape(backtest.actual.shape[:2])
+    return pd.DataFrame({"queue": backtest.queue, "date": pd.DatetimeIndex(dates[fold, day]), "slot": slot,
+                         "actual": backtest.actual[fold, day, slot],
+                         "predicted": backtest.prediction(chosen)[fold, day, slot]})
+
+
 @_one_blas_thread
 def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int, config: Config | None = None,
                     events: pd.DataFrame | None = None, models: dict[str, Model] | None = None,
@@ -204,7 +217,7 @@ def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
     config = config or Config()
     delta, n_days = horizon_days(horizon)
     models = _selected_models(config, models)
-    forecasts, tables, folds, cleaning = [], [], [], []
+    forecasts, tables, folds, cleaning, scored = [], [], [], [], []
     grids = _grids(history, config)
     if start is not None:
         first_day = pd.Timestamp(start).tz_localize(None).normalize()
@@ -219,6 +232,7 @@ def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
             table["chosen"] = table["model"] == REFERENCE
             table.loc[table["model"] == chosen, "note"] = note
         forecasts.append(forecast)
+        scored.append(_chosen_values(backtest, str(forecast["forecast_model"].iloc[0]) if len(forecast) else chosen))
         cleaning.append(summary)
         tables.append(table)
         folds.append(fold_table(backtest))
@@ -229,4 +243,5 @@ def forecast_queues(history: pd.DataFrame, *, horizon: pd.Timedelta | str | int,
         if column in forecast.columns:
             forecast[column] = np.round(forecast[column].astype(float), 3)
     return ForecastResult(forecast, pd.concat(tables, ignore_index=True), pd.concat(folds, ignore_index=True),
-                          daily_peaks(forecast), weekday_hour_heatmap(forecast), pd.DataFrame(cleaning))
+                          daily_peaks(forecast), weekday_hour_heatmap(forecast), pd.DataFrame(cleaning),
+                          pd.concat(scored, ignore_index=True))

@@ -33,9 +33,9 @@ import pandas as pd
 from core.config import Config
 from forecast.grid import interval_keys, interval_starts
 from staffing import erlang
-from staffing.requirements import queue_kpis
+from staffing.requirements import fractional_kpis
 
-__all__ = ["REVIEW_COLUMNS", "actuals", "days_without_data", "fractional_kpis", "predicted"]
+__all__ = ["REVIEW_COLUMNS", "actuals", "days_without_data", "predicted"]
 
 REVIEW_COLUMNS = ("queue", "interval_start", "offered", "answered", "abandoned", "aht_seconds", "sl_actual",
                   "asa_actual_seconds", "abandon_rate_actual", "agents_staffed", "sl_predicted",
@@ -95,18 +95,6 @@ def predicted(table: pd.DataFrame, config: Config, *, interval_minutes: int) -> 
         rows["abandon_rate_predicted"] = np.where(has, blend["abandon_rate"], np.nan)
         parts.append(rows)
     return pd.concat(parts, ignore_index=True)[list(REVIEW_COLUMNS)]
-
-
-def fractional_kpis(agents: np.ndarray, traffic: np.ndarray, aht: np.ndarray, settings) -> dict[str, np.ndarray]:
-    """The queue model's KPIs (``queue_kpis``) at fractional AGENTS: interpolated between the
-    whole headcounts around each (an infinite wait below stays infinite)."""
-    servers = agents * settings.concurrency
-    low = np.floor(servers)
-    weight = servers - low
-    below, above = (queue_kpis(count.astype(np.int64), traffic, aht, settings) for count in (low, low + 1))
-    with np.errstate(invalid="ignore"):
-        return {name: np.where(weight > 0, (1 - weight) * below[name] + weight * above[name], below[name])
-                for name in below}
 
 
 def _answer_seconds(config: Config, queue: str) -> float:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import Config
-from review.actuals import fractional_kpis
+from staffing.requirements import fractional_kpis
 from staffing import erlang
 
 __all__ = ["FACTORS", "daily_miss", "with_plan"]

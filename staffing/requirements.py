@@ -30,7 +30,7 @@ from core.schema import FRAME_B_COLUMNS, in_frame_order
 from staffing import erlang
 from staffing.deferred import deferred_staffing
 
-__all__ = ["erlang_staffing", "handle_seconds", "queue_kpis", "requirements"]
+__all__ = ["erlang_staffing", "fractional_kpis", "handle_seconds", "queue_kpis", "requirements"]
 
 
 def erlang_staffing(staffed: np.ndarray, expected: np.ndarray, aht: np.ndarray, interval_seconds: float,
@@ -71,6 +71,18 @@ def queue_kpis(servers: np.ndarray, traffic: np.ndarray, aht: np.ndarray,
     kpi = erlang.erlang_a(servers, traffic, aht, settings.answer_seconds, settings.patience_seconds)
     return {"service_level": kpi.service_level, "asa_seconds": kpi.asa_seconds,
             "occupancy": kpi.occupancy, "abandon_rate": kpi.abandon_rate}
+
+
+def fractional_kpis(agents: np.ndarray, traffic: np.ndarray, aht: np.ndarray, settings) -> dict[str, np.ndarray]:
+    """The queue model's KPIs (``queue_kpis``) at fractional AGENTS: interpolated between the
+    whole headcounts around each (an infinite wait below stays infinite)."""
+    servers = agents * settings.concurrency
+    low = np.floor(servers)
+    weight = servers - low
+    below, above = (queue_kpis(count.astype(np.int64), traffic, aht, settings) for count in (low, low + 1))
+    with np.errstate(invalid="ignore"):
+        return {name: np.where(weight > 0, (1 - weight) * below[name] + weight * above[name], below[name])
+                for name in below}
 
 
 def _at_least(result: dict[str, np.ndarray], settings: QueueSettings, expected: np.ndarray, aht: np.ndarray,

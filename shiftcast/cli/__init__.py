@@ -12,7 +12,7 @@ import sys
 import typer
 from typer.exceptions import Abort, TyperException
 
-from shiftcast.cli import advise, backtest, calibrate, erlang, forecast, plan, review, roster, staff
+from shiftcast.cli import advise, backtest, calibrate, erlang, forecast, intraday, plan, review, roster, staff
 from core.errors import InputError
 
 __all__ = ["app", "main"]
@@ -33,6 +33,7 @@ app.command("plan")(plan.command)
 app.command("advise")(advise.command)
 app.command("review")(review.command)
 app.command("calibrate")(calibrate.command)
+app.command("intraday")(intraday.command)
 
 
 def _fail(message: str) -> None:
