@@ -29,6 +29,7 @@ from shiftcast import charts
 from core.config import config_from_dict, load_config, opening_hours_from_text
 from core.errors import InputError
 from core.output import csv_text, excel_bytes
+from shiftcast.intraday import OnDuty, run_intraday
 from shiftcast.pipeline import load_plan, run_plan, skill_facts
 from core.readers import read_table
 from core.schema import agents_file_table, interval_minutes, validate_agents
@@ -349,8 +350,8 @@ st.title(_plain(f"{config.site.name}: {queue}"))
 st.caption(_plain(f"From {data['source']}. Forecast {forecast['interval_start'].min():%a %d %b} to "
                   f"{forecast['interval_start'].max():%a %d %b %Y}, {minutes}-minute intervals, times in {zone}. "
                   f"Settings: [{settings_source}]."))
-forecast_tab, staffing_tab, roster_tab, review_tab, export_tab = st.tabs(
-    ["Forecast", "Staffing", "Roster", "Review", "Export"])
+forecast_tab, staffing_tab, roster_tab, today_tab, review_tab, export_tab = st.tabs(
+    ["Forecast", "Staffing", "Roster", "Today", "Review", "Export"])
 
 # -------------------------------------------------------------------------- forecast
 
@@ -672,6 +673,74 @@ with roster_tab:
                 st.dataframe(roster, hide_index=True, key="roster_table")
         else:
             st.caption("No named roster for this plan: upload an agents file.")
+
+# ----------------------------------------------------------------------------- today
+
+
+@st.cache_data(show_spinner="Re-forecasting the rest of today...", max_entries=4)
+def intraday_of(key: str, _today: pd.DataFrame, _history: pd.DataFrame, _config, _events, _plan: OnDuty | None):
+    """``run_intraday`` on the plan's history and today's intervals so far (KEY: the plan and
+    the state of today's data); now = the end of the latest interval seen."""
+    step = pd.Timedelta(minutes=interval_minutes(_today, _config.site.interval_minutes))
+    now = _today["interval_start"].max() + step
+    return run_intraday(pd.concat([_history, _today], ignore_index=True), now, _config, events=_events, plan=_plan,
+                        plan_name="the plan on screen")
+
+
+@st.fragment(run_every="20s")
+def today_view() -> None:
+    """The rest of today: actual vs morning forecast vs re-forecast, surge alerts, the gap
+    against the plan on screen and the moves that close it. Re-reads the watched file by
+    itself when it changes (every 20 s)."""
+    path = st.text_input("Today's intervals so far: a watched file (CSV, Excel or Parquet interval export)",
+                         os.environ.get("SHIFTCAST_TODAY", ""), key="today_path")
+    if not path:
+        st.caption("Give the file your ACD or helpdesk export writes today's intervals to; this page re-reads it "
+                   "when it changes. `shiftcast intraday` does the same in batch.")
+        return
+    try:
+        stamp = Path(path).stat().st_mtime  # in the cache key: a changed file is re-forecast
+        today = ingest(read_table(path), timezone=zone, interval_minutes=minutes).frame
+        plan = None if data["coverage"] is None else OnDuty(data["coverage"], data["roster"], data["agents"])
+        run = intraday_of(f"{data['key']} {path} {stamp}", today, history, config, data["events"], plan)
+    except (OSError, InputError) as error:
+        st.error(_plain(f"Cannot re-forecast today from {path}: {error}"))
+        return
+    st.caption(_plain(f"Now {run.now:%a %d %b %H:%M} (the end of the latest interval in {Path(path).name}); "
+                      f"read at {pd.Timestamp.now(tz=zone):%H:%M:%S}."))
+    for alert in run.alerts.itertuples():
+        st.error(_plain(f"{alert.alert.title()} on {alert.queue} since {alert.since:%H:%M}: {alert.actual:,.0f} "
+                        f"contacts against {alert.forecast:,.0f} forecast ({alert.ratio:.0%}) in {alert.intervals} "
+                        f"intervals"), icon="🚨")
+    rows = run.today[run.today["queue"] == queue]
+    if rows.empty:
+        st.info(_plain(f"{queue} has no forecast today."))
+        return
+    st.plotly_chart(charts.today_figure(rows, _chart_label(queue), run.now), key="chart_today")
+    if run.gap is None:
+        st.caption("No shift plan on screen: no staffing gap or moves.")
+        return
+    gap = run.gap[run.gap["queue"] == queue]
+    cells = st.columns(3)
+    cells[0].metric("Agent-intervals short (rest of today)", f"{gap['agents_short'].sum():,.1f}")
+    cells[1].metric("Lowest projected service level", f"{gap['sl_projected'].min():.0%}" if gap["sl_projected"].notna()
+                    .any() else "-")
+    if run.moves is not None:
+        cells[2].metric("Below target, all queues (points)", f"{run.moves.shortfall_after * 100:.1f}",
+                        f"{(run.moves.shortfall_after - run.moves.shortfall_before) * 100:+.1f} with the moves",
+                        delta_color="inverse")
+        if run.moves.moves.empty:
+            st.caption(_plain(f"No move needed or possible ({run.moves.status})."))
+            return
+        st.markdown("**Moves that close the gap** (untick the ones you skip; the download keeps the ticked ones)")
+        table = st.data_editor(run.moves.moves.assign(accept=True), hide_index=True, key="today_moves",
+                               disabled=[c for c in run.moves.moves.columns])
+        st.download_button("Accepted moves (CSV)", csv_text(table[table["accept"]].drop(columns="accept")),
+                           file_name="moves.csv", mime="text/csv", key="dl_moves")
+
+
+with today_tab:
+    today_view()
 
 # ---------------------------------------------------------------------------- review
 

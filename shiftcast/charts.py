@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["advice_figure", "coverage_figure", "miss_figure", "review_figure", "forecast_figure", "heatmap_figure", "service_level_figure", "shifts_figure",
+__all__ = ["advice_figure", "coverage_figure", "miss_figure", "review_figure", "today_figure", "forecast_figure", "heatmap_figure", "service_level_figure", "shifts_figure",
            "staffing_figure"]
 
 BAND = "rgba(31, 119, 180, 0.18)"
@@ -138,6 +138,30 @@ def miss_figure(daily: pd.DataFrame, queue: str) -> go.Figure:
                                 marker=dict(color="#222", symbol="diamond", size=9)))
     figure.update_layout(title=f"Each day's service-level miss in parts: {queue}", barmode="relative",
                          xaxis_title="day", yaxis_title="points of service level", **LAYOUT)
+    return figure
+
+
+def today_figure(today: pd.DataFrame, queue: str, now: pd.Timestamp) -> go.Figure:
+    """One queue's day (``today.csv`` rows, :func:`shiftcast.intraday.run_intraday`): the
+    actual contacts so far, the morning forecast, and from NOW the re-forecast with its
+    p10-p90 band."""
+    rows = today.sort_values("interval_start")
+    rest = rows[rows["interval_start"] >= now]
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=rest["interval_start"], y=rest["reforecast_p90"], line=dict(width=0),
+                                showlegend=False, hoverinfo="skip"))
+    figure.add_trace(go.Scatter(x=rest["interval_start"], y=rest["reforecast_p10"], line=dict(width=0), fill="tonexty",
+                                fillcolor=BAND, name="re-forecast p10-p90"))
+    figure.add_trace(go.Scatter(x=rows["interval_start"], y=rows["morning"], name="morning forecast",
+                                line=dict(color="#888", dash="dot")))
+    figure.add_trace(go.Scatter(x=rest["interval_start"], y=rest["reforecast"], name="re-forecast",
+                                line=dict(color="#1f77b4")))
+    seen = rows[rows["interval_start"] < now]
+    figure.add_trace(go.Scatter(x=seen["interval_start"], y=seen["actual"], name="actual so far", mode="lines+markers",
+                                line=dict(color="#d62728")))
+    figure.add_vline(x=now, line=dict(color="#444", width=1, dash="dash"))
+    figure.update_layout(title=f"Today: {queue} (now {now:%H:%M})", xaxis_title=_time_axis(rows),
+                         yaxis_title="contacts per interval", **LAYOUT)
     return figure
 
 

@@ -15,10 +15,19 @@ from core.config import Config
 from core.errors import InputError
 from core.schema import interval_minutes as minutes_of
 from forecast.intraday import Morning, morning_forecast, surge_alerts, update_today
-from shiftcast.pipeline import LoadedPlan
 from staffing.intraday import Moves, propose_moves, staffing_gap
 
-__all__ = ["IntradayRun", "intraday_files", "parse_now", "run_intraday"]
+__all__ = ["IntradayRun", "OnDuty", "intraday_files", "parse_now", "run_intraday"]
+
+
+@dataclass(frozen=True)
+class OnDuty:
+    """Who the plan has on duty: a plan folder's ``coverage`` (Frame C), ``roster`` (Frame C,
+    or None) and ``agents`` (the agents file, or None: no contract rule)."""
+
+    coverage: pd.DataFrame | None
+    roster: pd.DataFrame | None = None
+    agents: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -66,9 +75,9 @@ def _check_now(history: pd.DataFrame, now: pd.Timestamp, minutes: int) -> None:
 
 
 def run_intraday(history: pd.DataFrame, now: pd.Timestamp, config: Config, *, events: pd.DataFrame | None = None,
-                 plan: LoadedPlan | None = None, plan_name: str = "--plan") -> IntradayRun:
+                 plan: OnDuty | None = None, plan_name: str = "--plan") -> IntradayRun:
     """The rest of NOW's local day from HISTORY (Frame A, today's intervals before NOW
-    included); with PLAN (a loaded plan folder) also the gap and the moves."""
+    included); with PLAN also the gap and (with its roster) the moves."""
     minutes = minutes_of(history, config.site.interval_minutes)
     _check_now(history, now, minutes)
     day = now.tz_localize(None).normalize()
@@ -101,7 +110,7 @@ def run_intraday(history: pd.DataFrame, now: pd.Timestamp, config: Config, *, ev
     return IntradayRun(now, rest, _today(morning, so_far, rest, now), alerts, morning, gap, moves, record)
 
 
-def _check_plan(plan: LoadedPlan, so_far: pd.DataFrame, day: pd.Timestamp, name: str) -> None:
+def _check_plan(plan: OnDuty, so_far: pd.DataFrame, day: pd.Timestamp, name: str) -> None:
     """The plan covers today and every queue of today's data."""
     if plan.coverage is None:
         raise InputError(f"{name} has no shift plan (coverage.csv); give a folder written by `shiftcast plan`")

@@ -213,3 +213,41 @@ def test_bad_intraday_input_exits_2_with_one_line(dashboard_plan, tmp_path, caps
                                  "--out", str(tmp_path / "out"))
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_dashboards_today_page_follows_a_watched_file(dashboard_plan, tmp_path, monkeypatch):
+    """The Today page reads today's intervals from a watched file: the surge alert, the chart,
+    the moves with accept/skip; when the file gains an interval, the page moves on by itself."""
+    import os
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    history, now = surged_day(dashboard_plan, tmp_path)
+    table = pd.read_csv(history)
+    first_day = pd.Timestamp(now).strftime("%Y-%m-%d")
+    watched = tmp_path / "today.csv"
+    table[table["interval_start"].str.startswith(first_day)].to_csv(watched, index=False)
+    monkeypatch.setenv("SHIFTCAST_PLAN", str(dashboard_plan))
+    monkeypatch.setenv("SHIFTCAST_TODAY", str(watched))
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180).run()
+    app.sidebar.selectbox(key="queue").set_value("chat_en").run()
+    assert not app.exception, app.exception
+    def shown(elements) -> list[str]:  # markdown-escaped text, plain again
+        return [element.value.replace("\\", "") for element in elements]
+
+    assert any("Surge on chat_en" in text for text in shown(app.error))
+    assert any(text.startswith("Now ") and "12:00" in text for text in shown(app.caption))
+    moves = next(d.value for d in app.dataframe if "accept" in d.value.columns)  # accept/skip, all ticked at first
+    assert len(moves) and moves["accept"].all() and {"agent", "what", "why"} <= set(moves.columns)
+
+    stamp = pd.Timestamp(now, tz="Europe/Malta").isoformat()  # the export gains the interval 12:00-12:15
+    grown = pd.concat([pd.read_csv(watched), pd.DataFrame({"queue": ["chat_en"], "interval_start": [stamp],
+                                                           "volume": [30.0], "aht_seconds": [400.0]})])
+    time.sleep(0.01)
+    grown.to_csv(watched, index=False)
+    os.utime(watched, (time.time() + 5, time.time() + 5))
+    app.run()
+    assert not app.exception and any(text.startswith("Now ") and "12:15" in text for text in shown(app.caption))

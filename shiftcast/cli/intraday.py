@@ -12,7 +12,7 @@ from rich.console import Console
 from core.output import check_out_folder, write_folder
 from forecast.ingest import Columns
 from shiftcast.cli import history as opts
-from shiftcast.intraday import intraday_files, parse_now, run_intraday
+from shiftcast.intraday import OnDuty, intraday_files, parse_now, run_intraday
 from shiftcast.pipeline import load_plan
 
 __all__ = ["command"]
@@ -48,7 +48,8 @@ def command(
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col),
                               ignore=ignore)
     stamp = parse_now(now, loaded.config.site.timezone)
-    planned = None if plan is None else load_plan(plan)
+    loaded_plan = None if plan is None else load_plan(plan)
+    planned = None if loaded_plan is None else OnDuty(loaded_plan.coverage, loaded_plan.roster, loaded_plan.agents)
     run = run_intraday(loaded.history, stamp, loaded.config, events=loaded.events, plan=planned,
                        plan_name=f"--plan {plan.name}" if plan is not None else "--plan")
     files = intraday_files(run)
