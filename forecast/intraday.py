@@ -21,8 +21,9 @@ Stroud 2007), learned from the morning forecast's own backtest on the desk's his
   neighbours are not beyond it on the same side counts at that bound; two in a row count
   in full (practitioners' "two consecutive intervals" rule);
 - **a surge** does: when the total of the latest intervals (two or more) is beyond the
-  morning forecast's 0.1%-99.9% bounds for that total, the day's level is learned from
-  those intervals alone under a weak prior (the morning's level is wrong today).
+  morning forecast's 0.1%-99.9% bounds for that total and at least 20% off it, the day's
+  level is learned from those intervals alone under a weak prior (the morning's level is
+  wrong today).
 
 The rest of the day is ``E[M] x f`` with a p10-p90 band from the posterior predictive
 (negative binomial in units of ``dispersion``). :meth:`UpdateModel.fit` learns them from the
@@ -53,6 +54,7 @@ ALERT_COLUMNS = ("queue", "alert", "since", "until", "intervals", "actual", "for
 HALF_LIVES_INTERVALS = (np.inf, 16.0, 8.0, 4.0)
 SPIKE_Z = 2.326  # a spike is beyond the 1%-99% predictive bounds (normal approximation)
 SCAN_Z = 3.09  # a surge's window total is beyond the 0.1%-99.9% bounds (many windows are tried)
+SURGE_MIN_CHANGE = 0.2  # and at least 20% off the morning forecast (practitioners act beyond 10-20%)
 MIN_ALPHA, MAX_ALPHA = 1.0, 1e5  # prior precision of the day's level
 ALPHAS = tuple(np.logspace(0, 5, 11))  # the prior precisions tried (with the moment estimate)
 BAND_SCALES = (0.75, 1.0, 1.5, 2.0, 3.0, 4.0)  # the band's dispersion tried, times the fitted one
@@ -103,14 +105,17 @@ class UpdateModel:
     def _scan(self, actual: np.ndarray, forecast: np.ndarray) -> int:
         """How many of the latest intervals a surge (or drop) has lasted, or 0: of the windows of
         at least ``surge_run`` intervals that end now, those whose total is beyond the morning
-        forecast's 0.1%-99.9% bounds for that total, the one furthest beyond (a scan statistic:
-        a moderate surge shows in a few intervals' sum long before in any single one)."""
+        forecast's 0.1%-99.9% bounds for that total and at least 20% off it, the one furthest
+        beyond (a scan statistic: a moderate surge shows in a few intervals' sum long before
+        in any single one)."""
         if len(actual) < self.surge_run:
             return 0
         totals_actual, totals_forecast = np.cumsum(actual[::-1]), np.cumsum(forecast[::-1])
         spread = np.sqrt(totals_forecast ** 2 / self.alpha + self.dispersion * totals_forecast)
         score = np.abs(totals_actual - totals_forecast) / np.maximum(spread, 1e-9)
+        change = np.abs(totals_actual / np.maximum(totals_forecast, 1e-9) - 1)
         score[:self.surge_run - 1] = 0.0
+        score[change < SURGE_MIN_CHANGE] = 0.0
         return int(np.argmax(score)) + 1 if score.max() > SCAN_Z else 0
 
     def rest_of_day(self, actual_so_far: np.ndarray, forecast_so_far: np.ndarray,

@@ -96,7 +96,7 @@ def _projected(rows: pd.DataFrame, planned: np.ndarray, config: Config, queue: s
         return rows
     aht = rows["aht_seconds"].fillna(settings.aht_seconds).to_numpy(float)
     traffic = erlang.traffic_erlangs(rows["volume"].to_numpy(float), aht, interval_seconds)
-    kpis = fractional_kpis(planned * (1 - settings.shrinkage), traffic, aht, settings)
+    kpis = fractional_kpis(np.maximum(planned, 0) * (1 - settings.shrinkage), traffic, aht, settings)
     busy = rows["volume"].to_numpy(float) > 0
     rows["sl_projected"] = np.where(busy, np.nan_to_num(kpis["service_level"]), np.nan)
     rows["abandon_rate_projected"] = np.where(busy, kpis["abandon_rate"], np.nan)
@@ -147,23 +147,25 @@ def propose_moves(gap: pd.DataFrame, roster: pd.DataFrame, config: Config, *, no
     folder's ``roster.csv``: agent, start, end, breaks, queue, paid_hours; all its days, for
     the rest and contract rules); AGENTS (``agents.csv``) adds the contract rule."""
     step = pd.Timedelta(seconds=interval_seconds)
+    short = {q: set(rows.loc[rows["agents_short"] > 0, "interval_start"]) for q, rows in gap.groupby("queue")}
+    over = {q: set(rows.loc[rows["agents_over"] >= 1, "interval_start"]) for q, rows in gap.groupby("queue")}
     candidates = [c for c in _candidates(roster, config, now, step, gap["interval_start"].max() + step, agents)
-                  if _useful(c, gap)]
+                  if _useful(c, short, over)]
     before = projected_shortfall(gap)
     if not candidates or gap["agents_short"].sum() == 0:
         return Moves(pd.DataFrame(columns=list(MOVE_COLUMNS)), gap, before, before, "nothing to do")
     chosen, allocation, status = _solve(gap, candidates, time_limit_seconds)
     after = _apply(gap, allocation, config, interval_seconds)
+    gains = _one_agent_gains(gap, config, interval_seconds)
     rows = []
     for index in chosen:
         candidate = candidates[index]
-        alone = _apply(gap, {key: value for key, value in allocation.items() if key[0] == index}, config,
-                       interval_seconds)
+        buys = sum(gains[sign][(queue, stamp)] for (c, queue, stamp), sign in allocation.items() if c == index)
         rows.append({"agent": candidate.agent, "move": candidate.move, "queue": "+".join(candidate.queues),
                      "start": candidate.start, "end": candidate.end,
                      "minutes": int((candidate.end - candidate.start) / pd.Timedelta(minutes=1)),
                      "what": _what(candidate), "why": _why(candidate, gap),
-                     "buys_points": round((before - projected_shortfall(alone)) * 100, 2)})
+                     "buys_points": round(buys * 100, 2)})
     table = pd.DataFrame(rows, columns=list(MOVE_COLUMNS)).sort_values(["start", "agent"], kind="stable")
     return Moves(table.reset_index(drop=True), after, before, projected_shortfall(after), status)
 
@@ -180,15 +182,16 @@ def _breaks(row) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     return first, last
 
 
-def _useful(candidate: _Candidate, gap: pd.DataFrame) -> bool:
-    """Overtime and a moved break must add an agent where one is short; time off may only
-    take one where every interval it frees is over-staffed."""
-    cells = gap[gap["queue"].isin(candidate.queues)]
-    short = set(cells.loc[cells["agents_short"] > 0, "interval_start"])
-    over = set(cells.loc[cells["agents_over"] >= 1, "interval_start"])
+def _useful(candidate: _Candidate, short: dict[str, set], over: dict[str, set]) -> bool:
+    """Overtime and a moved break must add an agent where one is short (SHORT: queue -> its
+    short intervals); time off may only take one where every interval it frees is
+    over-staffed (OVER)."""
+    def any_queue(found: dict[str, set], stamp: pd.Timestamp) -> bool:
+        return any(stamp in found.get(queue, ()) for queue in candidate.queues)
+
     if candidate.move == "time off":
-        return all(t in over for t in candidate.effect)
-    return any(t in short for t, sign in candidate.effect.items() if sign > 0)
+        return all(any_queue(over, t) for t in candidate.effect)
+    return any(any_queue(short, t) for t, sign in candidate.effect.items() if sign > 0)
 
 
 def _candidates(roster: pd.DataFrame, config: Config, now: pd.Timestamp, step: pd.Timedelta, day_end: pd.Timestamp,
@@ -228,7 +231,7 @@ def _shift_moves(agent: str, row, previous_end: pd.Timestamp | None, next_start:
         found.append(_Candidate(agent, move, queues, start, end, effect, cost, row.start, limit))
 
     def span(start: pd.Timestamp, end: pd.Timestamp, sign: int) -> dict[pd.Timestamp, int]:
-        return {t: sign for t in pd.date_range(start, end, freq=step, inclusive="left")}
+        return {start + k * step: sign for k in range(int((end - start) / step))}
 
     for k in range(1, limit + 1):
         early, late = row.start - k * step, row.end + k * step
@@ -320,17 +323,39 @@ def _solve(gap: pd.DataFrame, candidates: list[_Candidate], time_limit_seconds: 
 def _apply(gap: pd.DataFrame, allocation: dict[tuple[int, str, pd.Timestamp], int], config: Config,
            interval_seconds: float) -> pd.DataFrame:
     """GAP with the ALLOCATION's agents added (or removed) and the projection redone."""
-    change = pd.Series(0.0, index=pd.MultiIndex.from_arrays([gap["queue"].astype(str), gap["interval_start"]]))
+    change: dict[tuple[str, pd.Timestamp], int] = {}
     for (_, queue, stamp), sign in allocation.items():
-        change.loc[(queue, stamp)] += sign
+        change[(queue, stamp)] = change.get((queue, stamp), 0) + sign
     table = gap.copy()
-    table["agents_planned"] = table["agents_planned"].to_numpy(float) + change.to_numpy()
+    table["agents_planned"] = table["agents_planned"].to_numpy(float) + np.array(
+        [change.get(key, 0) for key in zip(gap["queue"].astype(str), gap["interval_start"])], float)
     parts = [_projected(rows.copy(), rows["agents_planned"].to_numpy(float), config, str(queue), interval_seconds)
              for queue, rows in table.groupby("queue", sort=False)]
     table = pd.concat(parts, ignore_index=True)
     table["agents_short"] = np.maximum(table["agents_needed"] - table["agents_planned"], 0).round(2)
     table["agents_over"] = np.maximum(table["agents_planned"] - table["agents_needed"], 0).round(2)
     return table[list(GAP_COLUMNS)]
+
+
+def _one_agent_gains(gap: pd.DataFrame, config: Config, interval_seconds: float) -> dict[int, dict]:
+    """+1 and -1 -> (queue, interval) -> how much one agent more (or less) there alone lowers
+    :func:`projected_shortfall` of GAP (negative: raises it)."""
+    live = gap["sl_projected"].notna()
+    total = gap.loc[live, "volume"].sum()
+
+    def below(frame: pd.DataFrame) -> np.ndarray:
+        return (frame["volume"] * np.maximum(frame["sl_target"] - frame["sl_projected"].fillna(frame["sl_target"]),
+                                             0)).to_numpy(float)
+
+    keys = list(zip(gap["queue"].astype(str), gap["interval_start"]))
+    now_below = below(gap)
+    gains = {}
+    for sign in (+1, -1):
+        moved = pd.concat([_projected(rows.copy(), rows["agents_planned"].to_numpy(float) + sign, config, str(queue),
+                                      interval_seconds) for queue, rows in gap.groupby("queue", sort=False)])
+        change = (now_below - below(moved.loc[gap.index])) / total if total > 0 else np.zeros(len(gap))
+        gains[sign] = dict(zip(keys, change))
+    return gains
 
 
 def _what(candidate: _Candidate) -> str:
