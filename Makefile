@@ -59,7 +59,7 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
 ## bench: every benchmark in bench/, with the libraries we compare against (own venv, see BENCH_VENV);
-## bench_plan.py times the whole `shiftcast plan` command and bench_review.py and bench_lead.py read ../shared, so they run with the project's venv
+## bench_plan.py times the whole `shiftcast plan` command and bench_review.py, bench_lead.py and bench_intraday.py read ../shared, so they run with the project's venv
 bench: $(BENCH_VENV)/.bench $(VENV)/.runtime
 	$(BENCH_VENV)/bin/python bench/bench_erlang.py
 	$(BENCH_VENV)/bin/python bench/bench_simulate.py
@@ -69,6 +69,7 @@ bench: $(BENCH_VENV)/.bench $(VENV)/.runtime
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_review.py
 	$(BIN)/python bench/bench_lead.py
+	$(BIN)/python bench/bench_intraday.py
 
 $(VENV)/.lab: $(VENV)/.dev requirements-lab.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
