@@ -45,15 +45,10 @@ from forecast.grid import Grid, wall_positions  # noqa: E402
 from forecast.ingest import ingest, read_source  # noqa: E402
 from forecast.models import default_models  # noqa: E402
 from forecast.runner import forecast_queues  # noqa: E402
+from bench.real_sets import DATASETS, MINUTES, REAL  # noqa: E402
 from core.config import Config, ForecastSettings, Site  # noqa: E402
 
-REAL = ROOT.parent / "shared" / "data" / "real"
-DATASETS = {
-    "Anonymous Bank 1999": ("anonymous_bank_1999_6min/anonymous_bank_1999_6min.csv.gz", "Asia/Jerusalem", "IL"),
-    "fpp3 bank calls 2003": ("fpp3_bank_calls/bank_calls_5min.csv.gz", "America/New_York", "US"),
-}
 HORIZONS = {1: 3, 7: 7}  # horizon days -> days between origins
-MINUTES = 30
 
 
 def plain_baselines(grid: Grid, starts: list[int], horizon: int) -> dict[str, np.ndarray]:

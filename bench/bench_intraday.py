@@ -39,17 +39,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.config import Config, ForecastSettings, Site  # noqa: E402
-from forecast.ingest import ingest, read_source  # noqa: E402
+from core.config import Config  # noqa: E402
+from bench.real_sets import DATASETS, REAL, load  # noqa: E402
 from forecast.intraday import morning_forecast, ratio_to_date, update_today  # noqa: E402
 from staffing.intraday import propose_moves, staffing_gap  # noqa: E402
 
-REAL = ROOT.parent / "shared" / "data" / "real"
-DATASETS = {
-    "Anonymous Bank 1999": ("anonymous_bank_1999_6min/anonymous_bank_1999_6min.csv.gz", "Asia/Jerusalem", "IL"),
-    "fpp3 bank calls 2003": ("fpp3_bank_calls/bank_calls_5min.csv.gz", "America/New_York", "US"),
-}
-MINUTES = 30
 HOURS = (10, 12, 14)
 
 
@@ -136,14 +130,14 @@ def main() -> None:
     print("| data set | update at | days | morning | ratio-to-date | Shiftcast | vs ratio-to-date | vs morning "
           "| p10-p90 coverage |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name, (path, timezone, country) in DATASETS.items():
+    for name in DATASETS:
         if not name.startswith(args.data):
             continue
-        if not (REAL / path).is_file():
-            print(f"| {name} | not found: {REAL / path} (../shared beside the checkout) |")
+        loaded = load(name)
+        if loaded is None:
+            print(f"| {name} | not found in {REAL} (../shared beside the checkout) |")
             continue
-        history = ingest(read_source(REAL / path), timezone=timezone, interval_minutes=MINUTES).frame
-        config = Config(site=Site(timezone=timezone, country=country), forecast=ForecastSettings(folds=4))
+        history, config = loaded
         local = history["interval_start"].dt.tz_localize(None).dt.normalize()
         busy = history.groupby(local)["volume"].sum()
         days = busy[busy > 0].index[-args.days:]

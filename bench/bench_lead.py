@@ -30,18 +30,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.config import Config, ForecastSettings, Site  # noqa: E402
 from core.store import ACTUAL_COLUMNS, Store  # noqa: E402
-from forecast.ingest import ingest, read_source  # noqa: E402
+from bench.real_sets import DATASETS, REAL, load  # noqa: E402
+from core.config import Config  # noqa: E402
 from forecast.runner import forecast_queues  # noqa: E402
 from review.accuracy import accuracy_by_lead  # noqa: E402
 
-REAL = ROOT.parent / "shared" / "data" / "real"
-DATASETS = {
-    "Anonymous Bank 1999": ("anonymous_bank_1999_6min/anonymous_bank_1999_6min.csv.gz", "Asia/Jerusalem", "IL"),
-    "fpp3 bank calls 2003": ("fpp3_bank_calls/bank_calls_5min.csv.gz", "America/New_York", "US"),
-}
-MINUTES, HORIZON_DAYS = 30, 15
+HORIZON_DAYS = 15
 
 
 def replay(history: pd.DataFrame, config: Config, store: Store, origins: int, step_days: int) -> list[float]:
@@ -68,12 +63,13 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     print("| data set | lead (days) | intervals | wMAPE | bias | Poisson floor | seasonal naive | value added |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name, (path, timezone, country) in DATASETS.items():
-        if not (REAL / path).is_file():
-            print(f"| {name} | not found: {REAL / path} (../shared beside the checkout) |")
+    for name in DATASETS:
+        loaded = load(name)
+        if loaded is None:
+            print(f"| {name} | not found in {REAL} (../shared beside the checkout) |")
             continue
-        history = ingest(read_source(REAL / path), timezone=timezone, interval_minutes=MINUTES).frame
-        config = Config(site=Site(timezone=timezone, country=country), forecast=ForecastSettings(folds=4))
+        history, config = loaded
+        timezone = config.site.timezone
         with tempfile.TemporaryDirectory() as folder:
             store = Store(f"sqlite:///{folder}/replay.db")
             seconds = replay(history, config, store, args.origins, args.step)
