@@ -711,7 +711,7 @@ def today_view() -> None:
     for alert in run.alerts.itertuples():
         st.error(_plain(f"{alert.alert.title()} on {alert.queue} since {alert.since:%H:%M}: {alert.actual:,.0f} "
                         f"contacts against {alert.forecast:,.0f} forecast ({alert.ratio:.0%}) in {alert.intervals} "
-                        f"intervals"), icon="🚨")
+                        f"intervals"))
     rows = run.today[run.today["queue"] == queue]
     if rows.empty:
         st.info(_plain(f"{queue} has no forecast today."))
@@ -732,9 +732,11 @@ def today_view() -> None:
         if run.moves.moves.empty:
             st.caption(_plain(f"No move needed or possible ({run.moves.status})."))
             return
-        st.markdown("**Moves that close the gap** (untick the ones you skip; the download keeps the ticked ones)")
-        table = st.data_editor(run.moves.moves.assign(accept=True), hide_index=True, key="today_moves",
-                               disabled=[c for c in run.moves.moves.columns])
+        st.markdown("**Moves that close the gap** (untick the ones you skip; the download keeps the ticked ones; "
+                    "new actuals bring a new proposal)")
+        proposal = run.moves.moves.copy()
+        proposal.insert(0, "accept", True)
+        table = st.data_editor(proposal, hide_index=True, key="today_moves", disabled=list(run.moves.moves.columns))
         st.download_button("Accepted moves (CSV)", csv_text(table[table["accept"]].drop(columns="accept")),
                            file_name="moves.csv", mime="text/csv", key="dl_moves")
 

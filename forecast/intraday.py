@@ -103,20 +103,24 @@ class UpdateModel:
         return self._scan(self._without_spikes(np.asarray(actual_so_far, float), forecast), forecast)
 
     def _scan(self, actual: np.ndarray, forecast: np.ndarray) -> int:
-        """How many of the latest intervals a surge (or drop) has lasted, or 0: of the windows of
-        at least ``surge_run`` intervals that end now, those whose total is beyond the morning
-        forecast's 0.1%-99.9% bounds for that total and at least 20% off it, the one furthest
-        beyond (a scan statistic: a moderate surge shows in a few intervals' sum long before
-        in any single one)."""
+        """How many of the latest intervals a surge (or drop) has lasted, or 0. A window of at
+        least ``surge_run`` intervals that ends now is a surge when its total is beyond the
+        morning forecast's 0.1%-99.9% bounds for that total and at least 20% off it (a scan
+        statistic: a moderate surge shows in a few intervals' sum long before in any single
+        one); of those windows, the one where the change most likely began: the largest
+        likelihood ratio of a level shift, ``A log(A / F) - (A - F)`` (Kulldorff's scan)."""
         if len(actual) < self.surge_run:
             return 0
-        totals_actual, totals_forecast = np.cumsum(actual[::-1]), np.cumsum(forecast[::-1])
-        spread = np.sqrt(totals_forecast ** 2 / self.alpha + self.dispersion * totals_forecast)
-        score = np.abs(totals_actual - totals_forecast) / np.maximum(spread, 1e-9)
-        change = np.abs(totals_actual / np.maximum(totals_forecast, 1e-9) - 1)
-        score[:self.surge_run - 1] = 0.0
-        score[change < SURGE_MIN_CHANGE] = 0.0
-        return int(np.argmax(score)) + 1 if score.max() > SCAN_Z else 0
+        came, expected = np.cumsum(actual[::-1]), np.maximum(np.cumsum(forecast[::-1]), 1e-9)
+        spread = np.sqrt(expected ** 2 / self.alpha + self.dispersion * expected)
+        beyond = (np.abs(came - expected) / spread > SCAN_Z) & (np.abs(came / expected - 1) >= SURGE_MIN_CHANGE)
+        beyond[:self.surge_run - 1] = False
+        if not beyond.any():
+            return 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(came > 0, came * np.log(came / expected), 0.0) - (came - expected)
+        same_side = np.sign(came - expected) == np.sign(came - expected)[np.argmax(beyond)]
+        return int(np.argmax(np.where(beyond & same_side, ratio, -np.inf))) + 1
 
     def rest_of_day(self, actual_so_far: np.ndarray, forecast_so_far: np.ndarray,
                     forecast_rest: np.ndarray) -> dict[str, np.ndarray]:

@@ -10,6 +10,9 @@ Writes, under ``data/``:
   the history, with Poisson-Gamma p10/p90: a stand-in forecast for trying the staffing
   step on its own (``shiftcast forecast`` makes real ones).
 - ``events.csv``: the market events behind the surges, and one planned event ahead.
+- ``sample_today.csv``: the first forecast day's intervals from 00:00 to 12:00, with an
+  unplanned surge from 10:00 (not in events.csv): today so far, for ``shiftcast intraday``
+  and the dashboard's Today page.
 
 What is in it: a double daily peak (10-13 h and 19-22 h in the customers' time; chat_zh
 follows Beijing time), quieter weekends, a trend of about +20% over the period, public-holiday
@@ -51,6 +54,8 @@ SURGES = [
     ("2026-10-21 16:00", 5, 3.0, "Wallet app release bug"),
 ]
 PLANNED = [("2026-11-25 10:00", 6, 1.8, "Planned network upgrade")]
+TODAY_UNTIL = "2026-11-16 12:00"  # sample_today.csv: the first forecast day up to then
+UNPLANNED = [("2026-11-16 10:00", 6, 1.8, "Stablecoin de-peg (unplanned)")]
 
 
 def daily_profile(hour: np.ndarray) -> np.ndarray:
@@ -137,6 +142,15 @@ def main(out_dir: Path = DATA) -> None:
     )
     events.assign(start=events["start"].map(pd.Timestamp.isoformat), end=events["end"].map(pd.Timestamp.isoformat)
                   ).to_csv(out_dir / "events.csv", index=False)
+    today_rng = np.random.default_rng(SEED + 1)  # its own draws: the files above stay as they were
+    today_index = intervals(END, TODAY_UNTIL)
+    today = []
+    for queue in QUEUES:
+        level, aht = expected(today_index, queue, PLANNED + UNPLANNED)
+        volume, observed_aht = draw(level, aht, today_rng)
+        today.append(pd.DataFrame({"queue": queue, "interval_start": today_index, "volume": volume,
+                                   "aht_seconds": observed_aht}))
+    pd.concat(today).assign(**iso).to_csv(out_dir / "sample_today.csv", index=False)
     print(f"wrote {out_dir}: {len(history_index):,} intervals x {len(QUEUES)} queues of history, "
           f"{len(forecast_index):,} intervals of forecast, {len(events)} events")
 

@@ -118,13 +118,14 @@ def click_every_tab(page, tabs: dict[str, list[str]], screenshots: Path, warning
             assert page.get_by_role("button", name="Everything as one Excel workbook").is_visible()
 
 
-def no_problems(page, warnings: tuple[str, ...] = ()) -> bool:
-    """No exception or error box on PAGE (on any tab), and no warning box but those whose text
-    starts with one of WARNINGS."""
-    errors = page.locator(ERRORS)
-    assert errors.count() == 0, errors.all_text_contents()
-    shown = page.locator(WARNINGS).all_text_contents()
-    assert [text for text in shown if not text.startswith(warnings)] == [], shown
+def no_problems(page, warnings: tuple[str, ...] = (), errors: tuple[str, ...] = ()) -> bool:
+    """No exception box on PAGE (on any tab), and no error or warning box but those whose text
+    starts with one of ERRORS or WARNINGS (an expected alert)."""
+    exceptions = page.locator("[data-testid='stException']")
+    assert exceptions.count() == 0, exceptions.all_text_contents()
+    for boxes, expected in ((ERRORS, errors), (WARNINGS, warnings)):
+        shown = page.locator(boxes).all_text_contents()
+        assert [text for text in shown if not text.startswith(expected)] == [], shown
     return True
 
 
@@ -389,4 +390,46 @@ def test_a_plan_over_skill_groups_renders_every_tab_in_chromium(tmp_path):
     with streamlit_server(tmp_path / "plan", screens) as (url, log), chromium_page() as page:
         visit_every_tab(page, url, tabs, screens)
         assert no_problems(page)
+        assert_quiet_log(log)
+
+
+# --------------------------------------------------------------------- the Today tab, live
+
+
+def test_the_today_tab_follows_a_watched_file_in_chromium(dashboard_plan, tmp_path, monkeypatch):
+    """The Today tab on a watched file of today's intervals (chat_en surging from 09:00, now
+    12:00): the surge alert (the only error box), the Today chart and the download of the accepted
+    moves; when the file gains the interval 12:00-12:15, the page moves on to 12:15 by itself
+    (the fragment re-reads the file every 20 s), with no reload."""
+    from tests.test_intraday import surged_day
+
+    chromium_or_skip()  # before re-forecasting
+    history, now = surged_day(dashboard_plan, tmp_path)
+    table = pd.read_csv(history)
+    watched = tmp_path / "today.csv"
+    table[table["interval_start"].str.startswith(now[:10])].to_csv(watched, index=False)
+    monkeypatch.setenv("SHIFTCAST_TODAY", str(watched))
+    surge = "Surge on chat_en since"
+    alert = (surge,)  # the one error box expected
+    with streamlit_server(dashboard_plan, tmp_path) as (url, log), chromium_page() as page:
+        open_dashboard(page, url)
+        if busiest_queue(dashboard_plan) != "chat_en":
+            choose(page, "Queue (busiest first)", "chat_en")
+        page.get_by_role("tab", name="Today").click()
+        panel = page.get_by_role("tabpanel", name="Today")
+        panel.locator(".js-plotly-plot .gtitle", has_text="Today: chat_en (now 12:00)").wait_for(timeout=120_000)
+        panel.get_by_role("button", name="Accepted moves (CSV)").wait_for(timeout=30_000)  # the fragment's last
+        assert caption(page, "Now ", "12:00 (the end of the latest interval in today.csv)").is_visible()
+        assert panel.locator("[data-testid='stAlertContentError']", has_text=surge).first.is_visible()
+        assert no_problems(page, errors=alert)
+        page.screenshot(path=str(tmp_path / "today.png"))
+
+        page.evaluate("window.notReloaded = true")
+        stamp = pd.Timestamp(now, tz=load_plan(dashboard_plan).config.site.timezone).isoformat()
+        pd.DataFrame({"queue": ["chat_en"], "interval_start": [stamp], "volume": [30.0], "aht_seconds": [400.0]})[
+            table.columns].to_csv(watched, mode="a", header=False, index=False)
+        caption(page, "Now ", "12:15 (the end of the latest").wait_for(timeout=60_000)  # not "read at 12:15:.."
+        panel.locator(".js-plotly-plot .gtitle", has_text="Today: chat_en (now 12:15)").wait_for(timeout=30_000)
+        assert page.evaluate("window.notReloaded === true")
+        assert no_problems(page, errors=alert)
         assert_quiet_log(log)

@@ -192,12 +192,23 @@ def test_shiftcast_intraday_reforecasts_the_rest_of_the_day_alerts_and_proposes_
         gap.columns)
     assert record["forecast_seconds"] < 30
 
+    table = pd.read_csv(history)  # the same day with today's intervals in a file of their own
+    first_day = now[:10]
+    table[~table["interval_start"].str.startswith(first_day)].to_csv(tmp_path / "before.csv", index=False)
+    table[table["interval_start"].str.startswith(first_day)].to_csv(tmp_path / "today.csv", index=False)
+    code, err = run_intraday_cli(capsys, "--history", str(tmp_path / "before.csv"), "--today",
+                                 str(tmp_path / "today.csv"), "--now", now, "--config", str(config),
+                                 "--out", str(tmp_path / "split"))
+    assert code == 0, err
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "split" / "forecast.csv"), forecast)
+
 
 @pytest.mark.parametrize("case, message", [
     ("boundary", "is not on a 15-minute interval boundary"),
     ("late", "is outside the history's last day"),
     ("zone", "at or after --now"),
     ("queue", "queue voice_en is in today's data but not in the plan"),
+    ("overlap", "and the history both hold"),
 ])
 def test_bad_intraday_input_exits_2_with_one_line(dashboard_plan, tmp_path, capsys, case, message):
     extra = None
@@ -208,9 +219,10 @@ def test_bad_intraday_input_exits_2_with_one_line(dashboard_plan, tmp_path, caps
     history, now = surged_day(dashboard_plan, tmp_path, extra=extra)
     now = {"boundary": now[:-2] + "07", "late": (pd.Timestamp(now) + pd.Timedelta(days=3)).isoformat(),
            "zone": (pd.Timestamp(now) - pd.Timedelta(hours=2)).isoformat()}.get(case, now)
+    today = ["--today", str(history)] if case == "overlap" else []  # today's intervals given twice
     code, err = run_intraday_cli(capsys, "--history", str(history), "--now", now, "--config",
                                  str(dashboard_plan.parent / "shiftcast.toml"), "--plan", str(dashboard_plan),
-                                 "--out", str(tmp_path / "out"))
+                                 "--out", str(tmp_path / "out"), *today)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "out").exists()
 

@@ -25,6 +25,7 @@ def test_regenerating_reproduces_the_committed_files(tmp_path):
     for name in ("sample_history.csv.gz", "sample_forecast.csv.gz"):
         assert gzip.decompress((tmp_path / name).read_bytes()) == gzip.decompress((DATA / name).read_bytes())
     assert (tmp_path / "events.csv").read_text() == (DATA / "events.csv").read_text()
+    assert (tmp_path / "sample_today.csv").read_text() == (DATA / "sample_today.csv").read_text()
 
 
 def test_shape_of_the_history(history):

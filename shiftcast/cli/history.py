@@ -23,6 +23,7 @@ from shiftcast.cli.options import duration_seconds
 from core.config import Config, load_config, queue_table_notes
 from core.errors import InputError
 from core.readers import read_table
+from core.schema import interval_minutes as minutes_of
 from core.store import Store, store_url
 
 __all__ = ["Loaded", "ignored_rows", "interval_minutes_option", "load_inputs", "open_store", "progress_bar",
@@ -117,6 +118,22 @@ def load_inputs(*, history: str, config: Path | None, interval: str | None, even
     table = None if events is None else read_events(read_table(events), timezone, source=events.name)
     notes = (*ingested.notes, *hour_notes, *queue_table_notes(settings, ingested.frame["queue"].unique()))
     return Loaded(ingested.frame, settings, table, notes)
+
+
+def with_today(loaded: Loaded, today: Path, *, columns: Columns, shape: str, ignore: list[str] | None) -> Loaded:
+    """LOADED with the intervals of the file TODAY added (read like the history, at its
+    interval); an interval both files hold is an error naming it."""
+    minutes = minutes_of(loaded.history, loaded.config.site.interval_minutes)
+    added = ingest(read_source(str(today)), timezone=loaded.config.site.timezone, interval_minutes=minutes,
+                   columns=columns, shape=shape, ignore=ignored_rows(ignore), source=today.name).frame
+    both = added.merge(loaded.history[["queue", "interval_start"]], on=["queue", "interval_start"])
+    if len(both):
+        raise InputError(f"--today {today.name} and the history both hold {both['queue'].iloc[0]} at "
+                         f"{both['interval_start'].iloc[0]:%Y-%m-%d %H:%M} ({len(both)} interval(s)); give today's "
+                         f"intervals in one of them only")
+    history = pd.concat([loaded.history, added], ignore_index=True).sort_values(["queue", "interval_start"],
+                                                                                kind="stable")
+    return Loaded(history.reset_index(drop=True), loaded.config, loaded.events, loaded.notes)
 
 
 def progress_bar(console: Console) -> Progress:

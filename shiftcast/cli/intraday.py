@@ -23,6 +23,9 @@ def command(
     now: Annotated[str, typer.Option("--now", help="Local time of the update, on an interval boundary, e.g. "
                                                     "2026-03-02T10:00; the history holds today's intervals before it.")],
     out: opts.OutOpt,
+    today: Annotated[Optional[Path], typer.Option("--today", help="Today's intervals so far in a file of their own "
+                                                                  "(the history's format and columns), added to it.")
+                     ] = None,
     config: opts.ConfigOpt = None,
     plan: Annotated[Optional[Path], typer.Option("--plan", help="A plan folder (shiftcast plan) with shifts and roster: "
                                                                 "add the staffing gap and the moves.")] = None,
@@ -42,11 +45,12 @@ def command(
     end of the day, today.csv, alerts.csv); with --plan also gap.csv (agents short or over,
     projected service level and abandonment per interval) and moves.csv (overtime, time off,
     moved breaks that close the gap, each explained)."""
-    check_out_folder(out, inputs=(history, config, events))
+    check_out_folder(out, inputs=(history, config, events, today))
+    columns = Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col)
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
-                              shape=shape, folds=None,
-                              columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col),
-                              ignore=ignore)
+                              shape=shape, folds=None, columns=columns, ignore=ignore)
+    if today is not None:
+        loaded = opts.with_today(loaded, today, columns=columns, shape=shape, ignore=ignore)
     stamp = parse_now(now, loaded.config.site.timezone)
     loaded_plan = None if plan is None else load_plan(plan)
     planned = None if loaded_plan is None else OnDuty(loaded_plan.coverage, loaded_plan.roster, loaded_plan.agents)
