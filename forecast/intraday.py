@@ -55,6 +55,7 @@ HALF_LIVES_INTERVALS = (np.inf, 16.0, 8.0, 4.0)
 SPIKE_Z = 2.326  # a spike is beyond the 1%-99% predictive bounds (normal approximation)
 SCAN_Z = 3.09  # a surge's window total is beyond the 0.1%-99.9% bounds (many windows are tried)
 SURGE_MIN_CHANGE = 0.2  # and at least 20% off the morning forecast (practitioners act beyond 10-20%)
+SURGE_MIN_CONTACTS = 10.0  # over a window the forecast gives at least this many (a few contacts are no surge)
 MIN_ALPHA, MAX_ALPHA = 1.0, 1e5  # prior precision of the day's level
 ALPHAS = tuple(np.logspace(0, 5, 11))  # the prior precisions tried (with the moment estimate)
 BAND_SCALES = (0.75, 1.0, 1.5, 2.0, 3.0, 4.0)  # the band's dispersion tried, times the fitted one
@@ -105,7 +106,8 @@ class UpdateModel:
     def _scan(self, actual: np.ndarray, forecast: np.ndarray) -> int:
         """How many of the latest intervals a surge (or drop) has lasted, or 0. A window of at
         least ``surge_run`` intervals that ends now is a surge when its total is beyond the
-        morning forecast's 0.1%-99.9% bounds for that total and at least 20% off it (a scan
+        morning forecast's 0.1%-99.9% bounds for that total, at least 20% off it and the forecast
+        at least ``SURGE_MIN_CONTACTS`` (the normal bounds fail on a handful; a scan
         statistic: a moderate surge shows in a few intervals' sum long before in any single
         one); of those windows, the one where the change most likely began: the largest
         likelihood ratio of a level shift, ``A log(A / F) - (A - F)`` (Kulldorff's scan)."""
@@ -113,7 +115,8 @@ class UpdateModel:
             return 0
         came, expected = np.cumsum(actual[::-1]), np.maximum(np.cumsum(forecast[::-1]), 1e-9)
         spread = np.sqrt(expected ** 2 / self.alpha + self.dispersion * expected)
-        beyond = (np.abs(came - expected) / spread > SCAN_Z) & (np.abs(came / expected - 1) >= SURGE_MIN_CHANGE)
+        beyond = ((np.abs(came - expected) / spread > SCAN_Z) & (np.abs(came / expected - 1) >= SURGE_MIN_CHANGE)
+                  & (expected >= SURGE_MIN_CONTACTS))
         beyond[:self.surge_run - 1] = False
         if not beyond.any():
             return 0

@@ -15,7 +15,7 @@ from core.config import Config
 from core.errors import InputError
 from core.schema import interval_minutes as minutes_of
 from forecast.intraday import Morning, morning_forecast, surge_alerts, update_today
-from staffing.intraday import Moves, propose_moves, staffing_gap
+from staffing.intraday import Moves, propose_moves, roster_on_duty, staffing_gap
 
 __all__ = ["IntradayRun", "OnDuty", "intraday_files", "parse_now", "run_intraday"]
 
@@ -23,7 +23,8 @@ __all__ = ["IntradayRun", "OnDuty", "intraday_files", "parse_now", "run_intraday
 @dataclass(frozen=True)
 class OnDuty:
     """Who the plan has on duty: a plan folder's ``coverage`` (Frame C), ``roster`` (Frame C,
-    or None) and ``agents`` (the agents file, or None: no contract rule)."""
+    or None) and ``agents`` (the agents file, or None: no contract rule). With a roster the
+    gap counts its agents (the coverage also counts shifts no agent was given)."""
 
     coverage: pd.DataFrame | None
     roster: pd.DataFrame | None = None
@@ -53,7 +54,13 @@ def parse_now(text: str, timezone: str) -> pd.Timestamp:
         stamp = pd.Timestamp(text)
     except ValueError:
         raise InputError(f"--now must be a local time like 2026-03-02T10:00; got {text!r}") from None
-    return stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp.tz_convert(timezone)
+    if stamp.tzinfo is not None:
+        return stamp.tz_convert(timezone)
+    try:
+        return stamp.tz_localize(timezone)
+    except ValueError:  # a time the DST change skips or repeats
+        raise InputError(f"--now {text} does not name one time in {timezone} (a daylight-saving change skips or "
+                         f"repeats it); give it with its UTC offset, e.g. {text}+01:00") from None
 
 
 def _check_now(history: pd.DataFrame, now: pd.Timestamp, minutes: int) -> None:
@@ -67,6 +74,10 @@ def _check_now(history: pd.DataFrame, now: pd.Timestamp, minutes: int) -> None:
     if not last_day <= day <= last_day + pd.Timedelta(days=1):
         raise InputError(f"--now {now:%Y-%m-%d %H:%M} is outside the history's last day ({last_day:%Y-%m-%d}); give "
                          f"a time on that day, or a history that holds today's intervals so far")
+    if day > last_day and now > now.normalize():
+        raise InputError(f"the history has no interval of {day:%Y-%m-%d} before --now {now:%H:%M} (it ends "
+                         f"{last_day:%Y-%m-%d}): add today's intervals so far (--today FILE), or give --now "
+                         f"{day:%Y-%m-%d}T00:00")
     later = history[history["interval_start"] >= now]
     if len(later):
         raise InputError(f"the history has {len(later)} interval(s) at or after --now {now:%Y-%m-%d %H:%M} (first: "
@@ -99,7 +110,9 @@ def run_intraday(history: pd.DataFrame, now: pd.Timestamp, config: Config, *, ev
     gap = moves = None
     if plan is not None and plan.coverage is not None:
         started = time.perf_counter()
-        gap = staffing_gap(rest, plan.coverage, config, interval_seconds=minutes * 60)
+        on_duty = plan.coverage if plan.roster is None else roster_on_duty(  # who will come, not unfilled shifts
+            plan.roster, pd.DatetimeIndex(rest["interval_start"].drop_duplicates().sort_values()), minutes * 60)
+        gap = staffing_gap(rest, on_duty, config, interval_seconds=minutes * 60)
         if plan.roster is not None:
             moves = propose_moves(gap, plan.roster, config, now=now, interval_seconds=minutes * 60,
                                   agents=plan.agents)

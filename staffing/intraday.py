@@ -37,7 +37,8 @@ from core.config import Config
 from staffing import erlang
 from staffing.requirements import fractional_kpis, requirements
 
-__all__ = ["GAP_COLUMNS", "MOVE_COLUMNS", "Moves", "projected_shortfall", "propose_moves", "staffing_gap"]
+__all__ = ["GAP_COLUMNS", "MOVE_COLUMNS", "Moves", "projected_shortfall", "propose_moves", "roster_on_duty",
+           "staffing_gap"]
 
 GAP_COLUMNS = ("queue", "interval_start", "volume", "volume_p10", "volume_p90", "aht_seconds", "agents_needed",
                "agents_planned", "agents_short", "agents_over", "sl_projected", "abandon_rate_projected", "sl_target")
@@ -45,11 +46,30 @@ MOVE_COLUMNS = ("agent", "move", "queue", "start", "end", "minutes", "what", "wh
 SHORT_WEIGHT, OVER_WEIGHT, MOVE_COST, OVERTIME_COST = 4.0, 0.2, 1.0, 0.25
 
 
+def roster_on_duty(roster: pd.DataFrame, stamps: pd.DatetimeIndex, interval_seconds: float) -> pd.DataFrame:
+    """Agents of ROSTER (``roster.csv``) on duty and not on break per shift label (``queue``)
+    and interval of STAMPS, as ``coverage.csv``'s ``queue``, ``interval_start``, ``planned``:
+    the agents who will come, where the plan's coverage also counts its unassigned shifts."""
+    step = pd.Timedelta(seconds=interval_seconds)
+    counts: dict[tuple[str, pd.Timestamp], int] = {}
+    for row in roster.itertuples():
+        pause = _breaks(row)
+        for stamp in stamps:
+            if row.start <= stamp and stamp + step <= row.end and not (pause and pause[0] <= stamp < pause[1]):
+                counts[(str(row.queue), stamp)] = counts.get((str(row.queue), stamp), 0) + 1
+    labels = sorted({str(q) for q in roster["queue"]})
+    index = pd.MultiIndex.from_product([labels, stamps], names=["queue", "interval_start"])
+    return pd.Series([counts.get(key, 0) for key in index], index=index, name="planned").reset_index()
+
+
 def staffing_gap(reforecast: pd.DataFrame, coverage: pd.DataFrame, config: Config, *,
                  interval_seconds: float) -> pd.DataFrame:
     """Per queue and interval of REFORECAST (Frame A, the rest of today): the agents needed
-    (scheduled, after shrinkage), the agents the plan has on duty (COVERAGE ``planned``),
-    short or over, and the service level and abandonment projected at the planned agents."""
+    (scheduled, after shrinkage), the agents on duty (COVERAGE's ``planned``: a plan folder's
+    ``coverage.csv``, or :func:`roster_on_duty`), short or over, and the service level and
+    abandonment projected at them. An empty REFORECAST gives an empty gap."""
+    if reforecast.empty:
+        return pd.DataFrame(columns=list(GAP_COLUMNS))
     needed = requirements(reforecast, config, interval_seconds=interval_seconds)
     table = needed.merge(_planned_by_queue(coverage, needed), on=["queue", "interval_start"], how="left")
     table["agents_planned"] = table["planned"].fillna(0.0).round(2)
@@ -138,6 +158,7 @@ class _Candidate:
     cost: float
     shift_start: pd.Timestamp  # the shift it changes
     overtime_limit: int  # the agent's overtime intervals left today (max_overtime_minutes, contract)
+    rest_needed: pd.Timedelta  # [roster] min_rest_hours
 
 
 def propose_moves(gap: pd.DataFrame, roster: pd.DataFrame, config: Config, *, now: pd.Timestamp,
@@ -146,6 +167,8 @@ def propose_moves(gap: pd.DataFrame, roster: pd.DataFrame, config: Config, *, no
     """The moves (see the module docstring) for GAP (:func:`staffing_gap`) from ROSTER (a plan
     folder's ``roster.csv``: agent, start, end, breaks, queue, paid_hours; all its days, for
     the rest and contract rules); AGENTS (``agents.csv``) adds the contract rule."""
+    if gap.empty:
+        return Moves(pd.DataFrame(columns=list(MOVE_COLUMNS)), gap, 0.0, 0.0, "nothing to do")
     step = pd.Timedelta(seconds=interval_seconds)
     short = {q: set(rows.loc[rows["agents_short"] > 0, "interval_start"]) for q, rows in gap.groupby("queue")}
     over = {q: set(rows.loc[rows["agents_over"] >= 1, "interval_start"]) for q, rows in gap.groupby("queue")}
@@ -175,11 +198,21 @@ def _breaks(row) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     text = str(row.breaks) if isinstance(row.breaks, str) else ""
     if "-" not in text:
         return None
-    first, last = (pd.Timestamp.combine(row.start.date(), pd.Timestamp(clock).time()) for clock in text.split("-"))
-    first, last = (t.tz_localize(row.start.tz) if t.tzinfo is None else t for t in (first, last))
-    first = first if first >= row.start else first + pd.Timedelta(days=1)
+    start = row.start.tz_localize(None)  # on the wall clock: a day is not 24 h across a DST change
+    first, last = (pd.Timestamp.combine(start.date(), pd.Timestamp(clock).time()) for clock in text.split("-"))
+    first = first if first >= start else first + pd.Timedelta(days=1)
     last = last if last > first else last + pd.Timedelta(days=1)
-    return first, last
+    return tuple(_localized(t, row.start.tz, row.start) for t in (first, last))
+
+
+def _localized(wall: pd.Timestamp, zone, after: pd.Timestamp) -> pd.Timestamp:
+    """WALL clock time in ZONE: a time skipped by DST moves forward, a repeated one is the
+    first reading not before AFTER."""
+    for summer in (True, False):
+        stamp = wall.tz_localize(zone, ambiguous=summer, nonexistent="shift_forward")
+        if stamp >= after:
+            return stamp
+    return stamp
 
 
 def _useful(candidate: _Candidate, short: dict[str, set], over: dict[str, set]) -> bool:
@@ -228,7 +261,7 @@ def _shift_moves(agent: str, row, previous_end: pd.Timestamp | None, next_start:
     found = []
 
     def add(move: str, start: pd.Timestamp, end: pd.Timestamp, effect: dict[pd.Timestamp, int], cost: float) -> None:
-        found.append(_Candidate(agent, move, queues, start, end, effect, cost, row.start, limit))
+        found.append(_Candidate(agent, move, queues, start, end, effect, cost, row.start, limit, rest))
 
     def span(start: pd.Timestamp, end: pd.Timestamp, sign: int) -> dict[pd.Timestamp, int]:
         return {start + k * step: sign for k in range(int((end - start) / step))}
@@ -239,10 +272,12 @@ def _shift_moves(agent: str, row, previous_end: pd.Timestamp | None, next_start:
             add("overtime before", early, row.start, span(early, row.start, +1), MOVE_COST + OVERTIME_COST * k)
         if late <= day_end and (next_start is None or next_start - late >= rest):
             add("overtime after", row.end, late, span(row.end, late, +1), MOVE_COST + OVERTIME_COST * k)
-    for k in range(1, min(int((row.end - max(row.start, now)) / step), (time_off if time_off is not None else 10**6) + 1)):
-        leave = row.end - k * step
-        add("time off", leave, row.end, span(leave, row.end, -1), MOVE_COST - OVERTIME_COST * k / 2)
     pause = _breaks(row)
+    on_break = set() if pause is None else set(span(*pause, +1))
+    for k in range(1, min(int((row.end - max(row.start, now)) / step), (time_off if time_off is not None else 10**6) + 1)):
+        leave = row.end - k * step  # the agent was not there in its break anyway
+        freed = {t: v for t, v in span(leave, row.end, -1).items() if t not in on_break}
+        add("time off", leave, row.end, freed, MOVE_COST - OVERTIME_COST * k / 2)
     if pause is None or pause[0] < now:
         return found
     earliest, latest = (row.start + pd.Timedelta(hours=h) for h in config.shifts.break_window_hours)
@@ -300,9 +335,22 @@ def _solve(gap: pd.DataFrame, candidates: list[_Candidate], time_limit_seconds: 
         ends = [c for c in members if candidates[c].move in ("overtime after", "time off")]
         if ends:  # staying late and leaving early exclude each other
             row(ends, [1.0] * len(ends), 0.0, 1.0)
-        extra = [c for c in members if candidates[c].move.startswith("overtime")]
-        if extra:  # overtime before and after together within the agent's limit
-            row(extra, [len(candidates[c].effect) for c in extra], 0.0, candidates[extra[0]].overtime_limit)
+        apart = [c for c in members if candidates[c].move in ("time off", "break moved")]
+        if apart:  # a moved break and time off of one shift could overlap: one or the other
+            row(apart, [1.0] * len(apart), 0.0, 1.0)
+    by_agent: dict[str, list[int]] = {}
+    for c, candidate in enumerate(candidates):
+        if candidate.move.startswith("overtime"):
+            by_agent.setdefault(candidate.agent, []).append(c)
+    for extra in by_agent.values():  # all of an agent's overtime today within its limit
+        row(extra, [len(candidates[c].effect) for c in extra], 0.0, candidates[extra[0]].overtime_limit)
+        for a in extra:  # staying late after one shift and coming early to the next keep the rest
+            for b in extra:
+                first, second = candidates[a], candidates[b]
+                if (first.move == "overtime after" and second.move == "overtime before"
+                        and second.shift_start > first.shift_start
+                        and second.start - first.end < second.rest_needed):
+                    row([a, b], [1.0, 1.0], 0.0, 1.0)
     n = n_x + n_y + 2 * n_cells
     matrix = coo_matrix(([v for _, _, v in entries], ([r for r, _, _ in entries], [col for _, col, _ in entries])),
                         shape=(len(lower), n)).tocsr()

@@ -209,6 +209,9 @@ def test_shiftcast_intraday_reforecasts_the_rest_of_the_day_alerts_and_proposes_
     ("zone", "at or after --now"),
     ("queue", "queue voice_en is in today's data but not in the plan"),
     ("overlap", "and the history both hold"),
+    ("stale", "the history has no interval of"),
+    ("dst", "does not name one time in Europe/Malta"),
+    ("out is the plan", "--out"),
 ])
 def test_bad_intraday_input_exits_2_with_one_line(dashboard_plan, tmp_path, capsys, case, message):
     extra = None
@@ -216,15 +219,22 @@ def test_bad_intraday_input_exits_2_with_one_line(dashboard_plan, tmp_path, caps
         start = pd.read_csv(dashboard_plan / "forecast.csv")["interval_start"].min()
         extra = pd.DataFrame({"queue": "voice_en", "interval_start": [pd.Timestamp(start)], "volume": [3.0],
                               "aht_seconds": [200.0]})
+    from tests.dashboard_fixture import copy_plan
+
     history, now = surged_day(dashboard_plan, tmp_path, extra=extra)
     now = {"boundary": now[:-2] + "07", "late": (pd.Timestamp(now) + pd.Timedelta(days=3)).isoformat(),
-           "zone": (pd.Timestamp(now) - pd.Timedelta(hours=2)).isoformat()}.get(case, now)
+           "zone": (pd.Timestamp(now) - pd.Timedelta(hours=2)).isoformat(),
+           "stale": (pd.Timestamp(now) + pd.Timedelta(days=1, hours=3)).isoformat(),
+           "dst": "2026-10-25T02:30"}.get(case, now)
     today = ["--today", str(history)] if case == "overlap" else []  # today's intervals given twice
+    plan = copy_plan(dashboard_plan, tmp_path / "plan")  # a copy: one case names it as --out
+    out = plan if case == "out is the plan" else tmp_path / "out"
+    files = sorted(path.name for path in plan.iterdir())
     code, err = run_intraday_cli(capsys, "--history", str(history), "--now", now, "--config",
-                                 str(dashboard_plan.parent / "shiftcast.toml"), "--plan", str(dashboard_plan),
-                                 "--out", str(tmp_path / "out"), *today)
+                                 str(dashboard_plan.parent / "shiftcast.toml"), "--plan", str(plan),
+                                 "--out", str(out), *today)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
-    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "out").exists() and sorted(path.name for path in plan.iterdir()) == files
 
 
 def test_the_dashboards_today_page_follows_a_watched_file(dashboard_plan, tmp_path, monkeypatch):
@@ -263,3 +273,83 @@ def test_the_dashboards_today_page_follows_a_watched_file(dashboard_plan, tmp_pa
     os.utime(watched, (time.time() + 5, time.time() + 5))
     app.run()
     assert not app.exception and any(text.startswith("Now ") and "12:15" in text for text in shown(app.caption))
+
+
+def test_a_handful_of_contacts_against_a_quiet_forecast_is_no_surge():
+    model = UpdateModel(alpha=30.0, dispersion=1.0)
+    forecast = np.full(12, 0.5)  # a queue that is nearly closed
+    actual = np.concatenate([np.zeros(10), [3.0, 2.0]])
+    assert model.ongoing_surge(actual, forecast) == 0
+    assert np.divide(*model.posterior(actual, forecast)) < 1.2  # the prior holds; no day-wide "surge"
+
+
+def one_agent_gap(stamps: pd.DatetimeIndex, short: set) -> pd.DataFrame:
+    """A gap of one queue over STAMPS with one agent short at the times in SHORT."""
+    needed = np.array([2 if t in short else 1 for t in stamps])
+    return pd.DataFrame({"queue": "calls", "interval_start": stamps, "volume": 10.0, "volume_p10": np.nan,
+                         "volume_p90": np.nan, "aht_seconds": 300.0, "agents_needed": needed, "agents_planned": 1.0,
+                         "agents_short": (needed - 1).astype(float), "agents_over": 0.0, "sl_projected": np.nan,
+                         "abandon_rate_projected": np.nan, "sl_target": 0.8})
+
+
+def test_overtime_keeps_the_rest_between_two_shifts_and_one_limit_for_the_agent():
+    """Agent X works 22:00-08:00 and 20:00-04:00; at 06:00 both 08:00-09:00 and 19:00-20:00
+    are short. Staying until 09:00 and coming at 19:00 would leave 10 h of rest (11 needed)."""
+    from staffing.intraday import propose_moves
+
+    day = pd.Timestamp("2026-03-02", tz="UTC")
+    roster = pd.DataFrame({"agent": "X", "queue": "calls", "paid_hours": 10.0, "breaks": "",
+                           "start": [day - pd.Timedelta(hours=2), day + pd.Timedelta(hours=20)],
+                           "end": [day + pd.Timedelta(hours=8), day + pd.Timedelta(days=1, hours=4)]})
+    stamps = pd.date_range(day + pd.Timedelta(hours=6), day + pd.Timedelta(hours=24), freq="15min", inclusive="left")
+    short = set(stamps[(stamps.hour == 8) | (stamps.hour == 19)])
+    config = Config.model_validate({"site": {"timezone": "UTC"}})
+    moves = propose_moves(one_agent_gap(stamps, short), roster, config, now=day + pd.Timedelta(hours=6),
+                          interval_seconds=900).moves
+    assert len(moves) == 1  # one of the two, not both
+    relaxed = config.model_copy(update={"roster": config.roster.model_copy(update={"min_rest_hours": 6.0})})
+    both = propose_moves(one_agent_gap(stamps, short), roster, relaxed, now=day + pd.Timedelta(hours=6),
+                         interval_seconds=900).moves
+    assert both["minutes"].sum() <= relaxed.intraday.max_overtime_minutes  # one limit for the agent's day
+
+
+def test_a_break_on_a_dst_night_is_on_the_wall_clock():
+    from staffing.intraday import roster_on_duty
+
+    zone = "Europe/Malta"  # clocks go 02:00 -> 03:00 on 2026-03-29
+    start = pd.Timestamp("2026-03-28 22:00", tz=zone)
+    roster = pd.DataFrame({"agent": ["N"], "queue": ["calls"], "start": [start], "end": [start + pd.Timedelta(hours=8)],
+                           "breaks": ["04:00-04:30"], "paid_hours": [8.0]})
+    stamps = pd.date_range(start, start + pd.Timedelta(hours=8), freq="15min", inclusive="left")
+    on_duty = roster_on_duty(roster, stamps, 900).set_index("interval_start")["planned"]
+    off = on_duty[on_duty == 0].index
+    assert [f"{t:%H:%M%z}" for t in off] == ["04:00+0200", "04:15+0200"]  # the break at 04:00 local time
+
+
+def test_an_empty_rest_of_the_day_needs_no_moves():
+    from staffing.intraday import propose_moves, staffing_gap
+
+    reforecast, coverage, roster, config = full_time_day()
+    gap = staffing_gap(reforecast.iloc[:0], coverage, config, interval_seconds=900)
+    moves = propose_moves(gap, roster, config, now=pd.Timestamp("2026-03-02 21:00", tz="UTC"), interval_seconds=900)
+    assert gap.empty and moves.moves.empty and moves.status == "nothing to do"
+
+
+def test_time_off_takes_no_agent_away_during_its_own_break():
+    """Y works 12:00-20:00 with a break at 15:00; the afternoon is over-staffed by one, so Y is
+    offered time off; at 15:00 Y was on a break anyway: the gap there does not change."""
+    from staffing.intraday import propose_moves
+
+    day = pd.Timestamp("2026-03-02", tz="UTC")
+    roster = pd.DataFrame({"agent": ["Y"], "queue": ["calls"], "start": [day + pd.Timedelta(hours=12)],
+                           "end": [day + pd.Timedelta(hours=20)], "breaks": ["15:00-15:30"], "paid_hours": [8.0]})
+    stamps = pd.date_range(day + pd.Timedelta(hours=12), day + pd.Timedelta(hours=20), freq="15min", inclusive="left")
+    gap = one_agent_gap(stamps, {stamps[0]}).assign(agents_planned=2.0, agents_short=0.0, agents_over=1.0)
+    gap.loc[0, ["agents_needed", "agents_planned", "agents_short", "agents_over"]] = [3, 2.0, 1.0, 0.0]
+    moves = propose_moves(gap, roster, Config.model_validate({"site": {"timezone": "UTC"}}), now=stamps[0],
+                          interval_seconds=900)
+    assert moves.moves["move"].tolist() == ["time off"]
+    after = moves.gap_after.set_index("interval_start")["agents_planned"]
+    left = moves.moves["start"].iloc[0]
+    assert left <= day + pd.Timedelta(hours=15)  # the time off covers the break
+    assert after[day + pd.Timedelta(hours=15)] == 2.0 and after[day + pd.Timedelta(hours=16)] == 1.0

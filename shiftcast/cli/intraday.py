@@ -45,7 +45,7 @@ def command(
     end of the day, today.csv, alerts.csv); with --plan also gap.csv (agents short or over,
     projected service level and abandonment per interval) and moves.csv (overtime, time off,
     moved breaks that close the gap, each explained)."""
-    check_out_folder(out, inputs=(history, config, events, today))
+    check_out_folder(out, inputs=(history, config, events, today, plan))
     columns = Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col)
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,
                               shape=shape, folds=None, columns=columns, ignore=ignore)
