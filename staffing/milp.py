@@ -40,7 +40,11 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from core.errors import InputError
 
-__all__ = ["MilpModel", "Solution", "equality_lp", "integer_program", "solve"]
+__all__ = ["MilpModel", "NoSolutionError", "Solution", "equality_lp", "integer_program", "solve"]
+
+
+class NoSolutionError(InputError):
+    """HiGHS found no solution within the time limit (the caller may fall back to another plan)."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,7 @@ def solve(
         if getattr(result, "mip_dual_bound", None) is not None and np.isfinite(result.mip_dual_bound):
             bound = max(bound, float(result.mip_dual_bound))
     if best_x is None:
-        raise InputError(f"{time_limit_setting} must be long enough to find a first solution; got "
+        raise NoSolutionError(f"{time_limit_setting} must be long enough to find a first solution; got "
                          f"{time_limit_seconds:g} s and HiGHS found none; raise {time_limit_setting}")
     best_x = np.where(integer, np.round(best_x), best_x)
     objective = float(c @ best_x)

@@ -93,11 +93,14 @@ class ShiftPlan:
     status: str
     gap: float
     solve_seconds: float
+    seat_cap: str | None = None  # how the plan met shifts.max_agents, when the queues' own plans broke it
+    template_counts: dict[str, np.ndarray] | None = None  # queue -> shifts per template (a plan just solved)
 
     @classmethod
     def from_tables(cls, shifts: pd.DataFrame, coverage: pd.DataFrame, *, week_start: pd.Timestamp,
                     interval_minutes: int, plan_to: str, service_level: dict[str, float], status: str, gap: float,
-                    solve_seconds: float) -> ShiftPlan:
+                    solve_seconds: float, seat_cap: str | None = None,
+                    template_counts: dict[str, np.ndarray] | None = None) -> ShiftPlan:
         """A plan from its Frame C tables; the cost and agent-hour figures are computed here, the one place."""
         hours = interval_minutes / 60
         return cls(
@@ -108,6 +111,7 @@ class ShiftPlan:
             shortfall_agent_hours=float(coverage["shortfall"].sum() * hours),
             over_coverage_agent_hours=float(coverage["gap"].clip(lower=0).sum() * hours),
             service_level=service_level, status=status, gap=gap, solve_seconds=solve_seconds,
+            seat_cap=seat_cap, template_counts=template_counts,
         )
 
     @classmethod
@@ -117,7 +121,7 @@ class ShiftPlan:
             shifts, coverage, week_start=pd.Timestamp(summary["week_start"]).tz_convert(shifts["start"].dt.tz),
             interval_minutes=int(summary["interval_minutes"]), plan_to=summary["plan_to"],
             service_level=dict(summary["service_level"]), status=summary["status"], gap=float(summary["gap"]),
-            solve_seconds=float(summary["solve_seconds"]))
+            solve_seconds=float(summary["solve_seconds"]), seat_cap=summary.get("seat_cap"))
 
     def summary(self) -> dict[str, Any]:
         """The plan's figures as a JSON-ready dict."""
@@ -130,6 +134,7 @@ class ShiftPlan:
             "over_coverage_agent_hours": self.over_coverage_agent_hours,
             "shifts": int(self.shifts["agents"].sum()),
             "service_level": {q: round(v, 6) for q, v in self.service_level.items()},
+            **({"seat_cap": self.seat_cap} if self.seat_cap else {}),
         }
 
 
@@ -355,9 +360,11 @@ class _Queue:
 
 
 def _add_queue(model: MilpModel, queue: _Queue, working, templates: ShiftTemplates, plan_to: str,
-               shortfall_cost: float, step_seconds: float, within_open_hours: bool) -> None:
+               shortfall_cost: float, step_seconds: float, within_open_hours: bool,
+               allowed: np.ndarray | None = None) -> None:
     """The queue's shift columns and its coverage (or service-level) rows; with
-    ``within_open_hours``, shifts that would work a closed interval of the queue are not allowed."""
+    ``within_open_hours``, shifts that would work a closed interval of the queue are not
+    allowed; with ``allowed`` (a mask over the templates), only those templates."""
     slots = templates.slots_per_week
     rows = queue.rows
     slot = rows["slot"].to_numpy()
@@ -368,6 +375,8 @@ def _add_queue(model: MilpModel, queue: _Queue, working, templates: ShiftTemplat
         closed = np.zeros(slots)
         closed[slot[rows["closed"].to_numpy(bool)]] = 1.0
         upper[working.T @ closed > 0] = 0.0
+    if allowed is not None:
+        upper[~allowed] = 0.0
     x = model.add_variables(len(templates), cost=templates.cost, upper=upper, integer=True)
     queue.starts = x
     t_index, j_index = working.nonzero()
@@ -429,17 +438,18 @@ def _add_pooled(model: MilpModel, queues: list[_Queue], pooled, working, shortfa
 
 
 def _solve(queues: list[_Queue], templates: ShiftTemplates, working, on_duty, config: Config, step_seconds: float,
-           pooled=(), max_paid_hours=None):
+           pooled=(), max_paid_hours=None, allowed=None):
     """Build and solve the MILP; add ``max_agents`` rows where a solution breaks the cap, and re-solve.
 
     ``working`` and ``on_duty``: the templates' (T, J) coverage matrices; ``pooled``: see
-    :func:`_add_pooled`; ``max_paid_hours``: queue -> most paid hours of its shifts in the week."""
+    :func:`_add_pooled`; ``max_paid_hours``: queue -> most paid hours of its shifts in the week;
+    ``allowed``: queue -> the templates it may use (a mask)."""
     rules = config.shifts
     model = MilpModel()
     shortfall_cost = SHORTFALL_COST_FACTOR * templates.cost.max()
     for queue in queues:
         _add_queue(model, queue, working, templates, rules.plan_to, shortfall_cost, step_seconds,
-                   rules.within_open_hours)
+                   rules.within_open_hours, None if allowed is None else allowed.get(queue.name))
     _add_pooled(model, queues, pooled, working, shortfall_cost)
     for queue in queues:
         if queue.name in (max_paid_hours or {}):
@@ -556,14 +566,17 @@ def _weighted_levels(coverage: pd.DataFrame, requirements: pd.DataFrame) -> dict
 
 def plan_shifts(requirements: pd.DataFrame, config: Config, *, week_start: object = None,
                 pooled: Sequence[tuple[tuple[str, ...], pd.Series]] = (),
-                max_paid_hours: Mapping[str, float] | None = None) -> ShiftPlan:
+                max_paid_hours: Mapping[str, float] | None = None,
+                allowed: Mapping[str, np.ndarray] | None = None) -> ShiftPlan:
     """The cheapest shift plan of one week for validated Frame B ``requirements``.
 
     ``pooled``: extra coverage for sets of the requirements' queues together, each (names,
     agents to schedule per ``interval_start``): skill groups that share queues
     (:mod:`staffing.groupplan`); intervals of the week it does not name need none.
     ``max_paid_hours``: queue -> the most paid hours its shifts may have in the week (the
-    hours its agents can give).
+    hours its agents can give). ``allowed``: queue -> a mask over the shift templates
+    (:func:`staffing.shifts.build_templates`' order) it may use (the seat-cap repair of
+    :func:`staffing.weekplan.plan_week`).
 
     ``config.shifts`` gives the shift rules, costs and solver limits; ``config`` also
     gives each queue's settings (shrinkage, concurrency, targets) for the service levels.
@@ -599,12 +612,13 @@ def plan_shifts(requirements: pd.DataFrame, config: Config, *, week_start: objec
         inside = need[need.index.isin(slots_of.index)]
         np.maximum.at(per_slot, slots_of.loc[inside.index].to_numpy(), inside.to_numpy(float))
         needs.append((tuple(names), per_slot))
-    solution, seconds = _solve(queues, templates, working, on_duty, config, step_seconds, needs, max_paid_hours)
+    solution, seconds = _solve(queues, templates, working, on_duty, config, step_seconds, needs, max_paid_hours,
+                               allowed)
     shifts = _shifts_table(queues, solution.x, templates, start)
     coverage = _coverage_table(queues, solution.x, working, on_duty, step_seconds)
     return ShiftPlan.from_tables(
         shifts, coverage, week_start=start, interval_minutes=step, plan_to=config.shifts.plan_to,
         service_level=_weighted_levels(coverage, week), status=solution.status, gap=solution.gap,
-        solve_seconds=seconds,
+        solve_seconds=seconds, template_counts={q.name: np.round(solution.x[q.starts]) for q in queues},
     )
 

@@ -8,19 +8,30 @@ together stay within that cap, they are the joint plan (each within
 ``shifts.mip_rel_gap`` of its optimum, so the sum is too), at a fraction of the joint
 solve's time (the sample desk's 4 queues: 3 s instead of 30 s), and they can be solved in
 parallel (``shiftcast plan`` does, one task per queue). When they break the cap together,
-the joint plan is solved instead.
+the joint plan is solved instead, within ``shifts.time_limit_seconds``; and a plan always
+comes out: the **repair** re-plans the week jointly with each queue's shifts restricted to
+its own plan's, moved by up to ``REPAIR_REACH_HOURS`` (a neighbourhood of the plan the
+seats broke: a MILP a fraction of the joint one's size), and stands in when the joint solve
+finds no plan in its time or a worse one. The plan's ``seat_cap`` says which
+it is (and ``run.json`` with it), and its coverage shows any interval left short.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from core.config import Config
+from staffing.milp import NoSolutionError
 from staffing.shiftplan import ShiftPlan, plan_shifts, plan_week_start
+from staffing.shifts import ShiftTemplates, build_templates
 
-__all__ = ["combine_plans", "plan_week", "shortfall_cause", "within_cap"]
+__all__ = ["REPAIR_REACH_HOURS", "combine_plans", "plan_week", "shortfall_cause", "within_cap"]
+
+REPAIR_REACH_HOURS = 2.0  # the repair moves a queue's own shifts by up to this much
 
 
 def combine_plans(plans: Mapping[str, ShiftPlan]) -> ShiftPlan:
@@ -36,6 +47,8 @@ def combine_plans(plans: Mapping[str, ShiftPlan]) -> ShiftPlan:
         service_level={queue: level for p in ordered for queue, level in p.service_level.items()},
         status="optimal" if all(p.status == "optimal" for p in ordered) else "feasible",
         gap=max(p.gap for p in ordered), solve_seconds=sum(p.solve_seconds for p in ordered),
+        template_counts=({q: c for p in ordered for q, c in p.template_counts.items()}
+                         if all(p.template_counts is not None for p in ordered) else None),
     )
 
 
@@ -65,7 +78,48 @@ def plan_week(requirements: pd.DataFrame, config: Config, *, week_start: object 
             plans[str(queue)] = plan_shifts(rows, config, week_start=start)
     if within_cap(plans, config.shifts.max_agents):
         return combine_plans(plans)
-    return plan_shifts(requirements, config, week_start=start)
+    return _seat_capped(requirements, config, start, plans)
+
+
+def _seat_capped(requirements: pd.DataFrame, config: Config, start: pd.Timestamp,
+                 plans: Mapping[str, ShiftPlan]) -> ShiftPlan:
+    """The joint plan when the queues' own PLANS break ``shifts.max_agents`` together: the
+    joint MILP, or the repair of the own plans when that finds none in time or a worse one."""
+    repair = None
+    if all(p.template_counts is not None for p in plans.values()):
+        templates = build_templates(config.shifts, next(iter(plans.values())).interval_minutes)
+        allowed = {queue: _near(templates, counts > 0) for p in plans.values()
+                   for queue, counts in p.template_counts.items()}
+        repair = plan_shifts(requirements, config, week_start=start, allowed=allowed)
+    try:
+        joint = plan_shifts(requirements, config, week_start=start)
+    except NoSolutionError as error:
+        if repair is None:
+            raise
+        return replace(repair, seat_cap=f"repaired: the queues' own plans broke max_agents and the joint plan "
+                                        f"found none in time ({error}); their shifts were re-planned within "
+                                        f"{REPAIR_REACH_HOURS:g} h of their own ({repair.status}, gap "
+                                        f"{repair.gap:.2%})",
+                       solve_seconds=repair.solve_seconds + config.shifts.time_limit_seconds)
+    if repair is not None and (repair.shortfall_agent_hours, repair.cost) < (joint.shortfall_agent_hours, joint.cost):
+        return replace(repair, seat_cap=f"repaired: the queues' own shifts re-planned within {REPAIR_REACH_HOURS:g} h "
+                                        f"beat the joint plan found in time ({joint.status}, gap {joint.gap:.2%})",
+                       solve_seconds=repair.solve_seconds + joint.solve_seconds)
+    return replace(joint, seat_cap="joint: the queues' own plans broke max_agents together",
+                   solve_seconds=joint.solve_seconds + (repair.solve_seconds if repair is not None else 0.0))
+
+
+def _near(templates: ShiftTemplates, used: np.ndarray) -> np.ndarray:
+    """A mask of the templates of the same length and break as a USED one, starting up to
+    ``REPAIR_REACH_HOURS`` earlier or later (the week is cyclic)."""
+    reach = int(REPAIR_REACH_HOURS * 60 // templates.interval_minutes)
+    week = templates.slots_per_week
+    near = np.zeros(len(templates), dtype=bool)
+    for j in np.flatnonzero(used):
+        apart = np.abs(templates.start_slot - templates.start_slot[j]) % week
+        near |= ((np.minimum(apart, week - apart) <= reach) & (templates.length_slots == templates.length_slots[j])
+                 & (templates.break_offset_slots == templates.break_offset_slots[j]))
+    return near
 
 
 def shortfall_cause(plan: ShiftPlan, max_agents: int) -> str | None:
