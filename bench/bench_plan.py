@@ -11,7 +11,8 @@ folds, 14 days ahead, and the sample desk's queue defaults and shift rules
 (data/shiftcast.toml: voice at 80/20, 8-hour shifts starting every 30 minutes with a
 placed 30-minute break); ``--models`` picks a cheaper model set. ``max_agents`` is set
 high enough never to bind, so each queue's shift plan is its own (see
-``shiftcast.pipeline``).
+``shiftcast.pipeline``); ``--max-agents 200 --weeks 26 --queues 40`` is instead the
+seat-capped desk of issue 16 (the sample's cap), whose plan's ``seat_cap`` is printed.
 
 Printed per run: the wall time (median of ``--repeats`` runs for one queue), then from
 ``run.json`` the stages of the main process: reading the history, the queue tasks (in
@@ -48,12 +49,13 @@ FIRST_DAY = "2025-11-03"  # a Monday; 52 weeks of history end on Sunday 2026-11-
 DAYS = 364
 
 
-def bench_config(models: list[str], time_limit_seconds: float | None = None) -> str:
+def bench_config(models: list[str], time_limit_seconds: float | None = None, max_agents: int = 1_000_000) -> str:
     """The sample desk's settings (data/shiftcast.toml: queue defaults, shift rules) for the
     benchmark's queues: 30-minute intervals, ``models`` (empty: all), a ``max_agents`` that
-    never binds, so each queue's shift plan is its own, and optionally another solver limit."""
+    never binds by default, so each queue's shift plan is its own, and optionally another
+    solver limit."""
     sample = tomllib.loads((ROOT / "data" / "shiftcast.toml").read_text())
-    shifts = {**sample["shifts"], "max_agents": 1_000_000}
+    shifts = {**sample["shifts"], "max_agents": max_agents}
     if time_limit_seconds is not None:
         shifts["time_limit_seconds"] = time_limit_seconds
     lines = ["[site]", 'name = "Benchmark desk"', f'timezone = "{TIMEZONE}"', "interval_minutes = 30",
@@ -132,6 +134,7 @@ def run_once(python: str, history: Path, config: Path, out: Path, workers: int, 
         "task_cpu": sum(s.get("cpu", float("nan")) for s in per_queue),
         "failures": len(record["failures"]), "exit": done.returncode,
         "status": record.get("shift_plan", {}).get("status", "none"), "gap": record.get("shift_plan", {}).get("gap"),
+        "seat_cap": record.get("shift_plan", {}).get("seat_cap"), "cost": record.get("shift_plan", {}).get("cost"),
         "load": os.getloadavg()[0],
     }
 
@@ -146,12 +149,16 @@ def main() -> None:
     parser.add_argument("--shift-time-limit", type=float, default=None,
                         help="[shifts] time_limit_seconds per queue (default: the sample's 60)")
     parser.add_argument("--no-shifts", action="store_true", help="pass --no-shifts: forecast and staff only")
+    parser.add_argument("--weeks", type=int, default=DAYS // 7, help="weeks of history per queue (default 52)")
+    parser.add_argument("--max-agents", type=int, default=1_000_000,
+                        help="[shifts] max_agents (default: never binds; the sample's is 200)")
     parser.add_argument("--python", default=sys.executable, help="the Python that runs shiftcast")
     args = parser.parse_args()
     models = [name for name in args.models.split(",") if name]
     limit = f"{args.shift_time_limit:g}" if args.shift_time_limit is not None else "60 (sample)"
 
-    print(f"shiftcast plan: one year of 30-minute history per queue, 14 days ahead, models: "
+    print(f"shiftcast plan: {args.weeks} weeks of 30-minute history per queue, 14 days ahead, max_agents "
+          f"{args.max_agents:,}, models: "
           f"{', '.join(models) or 'all (default)'}, "
           f"{'no shift plan (--no-shifts)' if args.no_shifts else f'shift plan time limit {limit} s per queue'}; "
           f"{os.cpu_count()} cores")
@@ -162,10 +169,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-plan-") as folder:
         folder = Path(folder)
         config = folder / "shiftcast.toml"
-        config.write_text(bench_config(models, args.shift_time_limit))
+        config.write_text(bench_config(models, args.shift_time_limit, args.max_agents))
         for n_queues in args.queues:
             history = folder / f"history-{n_queues}.csv"
-            write_history(synthetic_history(n_queues), history)
+            write_history(synthetic_history(n_queues, days=7 * args.weeks), history)
             walls: dict[int, float] = {}
             for workers in args.workers:
                 repeats = args.repeats or (3 if n_queues == 1 else 1)
@@ -181,6 +188,10 @@ def main() -> None:
                       f"{middle['report']:.1f} | {middle['rest']:.1f} | {middle['forecast_work']:.0f} | "
                       f"{middle['plan_work']:.0f} ({middle['plan_max']:.1f}) | {middle['task_cpu']:.0f} | "
                       f"{middle['failures']} | {middle['status']} ({middle['gap'] or 0:.1%}) | {middle['load']:.1f} |", flush=True)
+                if middle["cost"] is not None:
+                    print(f"|  |  | shift plan cost {middle['cost']:,.1f} |", flush=True)
+                if middle["seat_cap"]:
+                    print(f"|  |  | seat cap: {middle['seat_cap']} |", flush=True)
     print()
     print("Seconds. read, queue tasks, combine plans, report: the main process's stages (run.json). "
           "*rest: interpreter start, imports and writing the folder. work: wall time summed over the queue tasks; "
