@@ -103,15 +103,14 @@ class MilpModel:
         self.n_rows += count
         return indices
 
-    def solve(self, *, time_limit_seconds: float, mip_rel_gap: float, time_limit_setting: str,
-              mip_abs_gap: float = 0.0) -> Solution:
+    def solve(self, *, time_limit_seconds: float, mip_rel_gap: float, time_limit_setting: str) -> Solution:
         """Assemble and solve (see :func:`solve`)."""
         cost, lower, upper, integer = (np.concatenate([block[k] for block in self._columns]) for k in range(4))
         rows, columns, values = (np.concatenate([block[k] for block in self._rows]) for k in range(3))
         matrix = sp.csr_array((values, (rows, columns)), shape=(self.n_rows, self.n_columns))
         row_lower, row_upper = (np.concatenate([bounds[k] for bounds in self._row_bounds]) for k in range(2))
         return solve(cost, integer, lower, upper, matrix, row_lower, row_upper, time_limit_seconds=time_limit_seconds,
-                     mip_rel_gap=mip_rel_gap, time_limit_setting=time_limit_setting, mip_abs_gap=mip_abs_gap)
+                     mip_rel_gap=mip_rel_gap, time_limit_setting=time_limit_setting)
 
 
 _MIN_FULL_SECONDS = 1.0  # the full MILP of step 3 runs only with at least this much time left
@@ -152,7 +151,6 @@ def solve(
     time_limit_seconds: float,
     mip_rel_gap: float,
     time_limit_setting: str,
-    mip_abs_gap: float = 0.0,
 ) -> Solution:
     """Minimise ``c @ x`` s.t. ``row_lower <= matrix @ x <= row_upper``, ``lower <= x <= upper``,
     ``x[integer]`` whole.
@@ -160,10 +158,7 @@ def solve(
     Shapes: ``c``, ``integer`` (bool), ``lower``, ``upper``: (n,); ``matrix``: (m, n)
     sparse; ``row_lower``, ``row_upper``: (m,), ±inf for open sides. The problem must have
     a feasible point (callers add slack columns). If HiGHS finds none before the time
-    limit, raises :class:`NoSolutionError` naming ``time_limit_setting``, the setting to raise.
-    The search stops within ``mip_rel_gap`` of the bound, or within ``mip_abs_gap`` of it
-    (a shift plan within one shift's cost of its bound cannot gain a whole shift: small
-    problems, whose weak bounds make a relative gap slow to prove, stop there).
+    limit, raises :class:`InputError` naming ``time_limit_setting``, the setting to raise.
     """
     began = time.perf_counter()
     deadline = began + time_limit_seconds
@@ -178,7 +173,6 @@ def solve(
     relaxation = _lp(c, lower, upper, matrix, row_lower, row_upper, deadline - time.perf_counter())
     if relaxation.status == 0:
         bound = float(relaxation.fun)
-        mip_rel_gap = max(mip_rel_gap, mip_abs_gap / max(abs(bound), 1e-9))  # in HiGHS' terms
         columns = np.flatnonzero(~integer | (relaxation.x > 1e-9))
         restricted = (c[columns], integer[columns], lower[columns], upper[columns], matrix[:, columns], row_lower, row_upper)
         result = _milp(*restricted, _RESTRICTED_SHARE * (deadline - time.perf_counter()), mip_rel_gap)
@@ -200,8 +194,8 @@ def solve(
     best_x = np.where(integer, np.round(best_x), best_x)
     objective = float(c @ best_x)
     gap = _relative_gap(objective, bound)
-    done = gap <= mip_rel_gap + 1e-12 or objective - bound <= mip_abs_gap + 1e-9
-    return Solution(best_x, objective, bound, gap, "optimal" if done else "feasible", time.perf_counter() - began)
+    return Solution(best_x, objective, bound, gap, "optimal" if gap <= mip_rel_gap + 1e-12 else "feasible",
+                    time.perf_counter() - began)
 
 
 def equality_lp(cost: np.ndarray, *, rows: np.ndarray, columns: np.ndarray, right_side: np.ndarray,
