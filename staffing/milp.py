@@ -158,7 +158,8 @@ def solve(
     Shapes: ``c``, ``integer`` (bool), ``lower``, ``upper``: (n,); ``matrix``: (m, n)
     sparse; ``row_lower``, ``row_upper``: (m,), ±inf for open sides. The problem must have
     a feasible point (callers add slack columns). If HiGHS finds none before the time
-    limit, raises :class:`InputError` naming ``time_limit_setting``, the setting to raise.
+    limit, raises :class:`NoSolutionError` (an :class:`InputError`) naming ``time_limit_setting``,
+    the setting to raise.
     """
     began = time.perf_counter()
     deadline = began + time_limit_seconds
