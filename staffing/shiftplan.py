@@ -459,7 +459,8 @@ def _solve(queues: list[_Queue], templates: ShiftTemplates, working, on_duty, co
     for queue in queues:
         np.add.at(total_required, queue.rows["slot"].to_numpy(), queue.rows["agents_scheduled"].to_numpy(float))
     capped = np.zeros(templates.slots_per_week, dtype=bool)
-    add = total_required >= _CAP_SCREEN * rules.max_agents
+    # a repair (ALLOWED) is small: cap every interval up front, one solve; otherwise only where it may bind
+    add = np.ones_like(capped) if allowed is not None else total_required >= _CAP_SCREEN * rules.max_agents
     on_duty_rows = on_duty.tocsr()
     seconds = 0.0
     while True:
