@@ -8,12 +8,12 @@ together stay within that cap, they are the joint plan (each within
 ``shifts.mip_rel_gap`` of its optimum, so the sum is too), at a fraction of the joint
 solve's time (the sample desk's 4 queues: 3 s instead of 30 s), and they can be solved in
 parallel (``shiftcast plan`` does, one task per queue). When they break the cap together,
-the joint plan is solved instead, within ``shifts.time_limit_seconds``; and a plan always
-comes out: the **repair** re-plans the week jointly with each queue's shifts restricted to
-its own plan's, moved by up to ``REPAIR_REACH_HOURS`` (a neighbourhood of the plan the
-seats broke: a MILP a fraction of the joint one's size), and stands in when the joint solve
-finds no plan in its time or a worse one. The plan's ``seat_cap`` says which
-it is (and ``run.json`` with it), and its coverage shows any interval left short.
+a plan still always comes out, within one budget of ``shifts.time_limit_seconds``: the
+**repair** first re-plans the week jointly with each queue's shifts restricted to its own
+plan's, moved by up to ``REPAIR_REACH_HOURS`` (a neighbourhood of the plan the seats broke:
+a MILP a fraction of the joint one's size); the joint MILP then gets the time left and is
+kept when it is better. The plan's ``seat_cap`` says which it is and how the budget went
+(``run.json`` keeps it), and its coverage shows any interval left short.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from staffing.shifts import ShiftTemplates, build_templates
 __all__ = ["REPAIR_REACH_HOURS", "combine_plans", "plan_week", "shortfall_cause", "within_cap"]
 
 REPAIR_REACH_HOURS = 2.0  # the repair moves a queue's own shifts by up to this much
+MIN_JOINT_SECONDS = 10.0  # the joint MILP is tried after the repair only with this much of the budget left
 
 
 def combine_plans(plans: Mapping[str, ShiftPlan]) -> ShiftPlan:
@@ -83,30 +84,36 @@ def plan_week(requirements: pd.DataFrame, config: Config, *, week_start: object 
 
 def _seat_capped(requirements: pd.DataFrame, config: Config, start: pd.Timestamp,
                  plans: Mapping[str, ShiftPlan]) -> ShiftPlan:
-    """The joint plan when the queues' own PLANS break ``shifts.max_agents`` together: the
-    joint MILP, or the repair of the own plans when that finds none in time or a worse one."""
-    repair = None
-    if all(p.template_counts is not None for p in plans.values()):
-        templates = build_templates(config.shifts, next(iter(plans.values())).interval_minutes)
-        allowed = {queue: _near(templates, counts > 0) for p in plans.values()
-                   for queue, counts in p.template_counts.items()}
-        repair = plan_shifts(requirements, config, week_start=start, allowed=allowed)
+    """The plan when the queues' own PLANS break ``shifts.max_agents`` together, within one
+    budget of ``shifts.time_limit_seconds``: the repair first (it always finds a plan), then
+    the joint MILP with the time left (at least ``MIN_JOINT_SECONDS``), kept if better."""
+    budget = config.shifts.time_limit_seconds
+    if not all(p.template_counts is not None for p in plans.values()):  # plans read back: the joint MILP alone
+        return replace(plan_shifts(requirements, config, week_start=start),
+                       seat_cap="joint: the queues' own plans broke max_agents together")
+    templates = build_templates(config.shifts, next(iter(plans.values())).interval_minutes)
+    allowed = {queue: _near(templates, counts > 0) for p in plans.values()
+               for queue, counts in p.template_counts.items()}
+    repair = plan_shifts(requirements, config, week_start=start, allowed=allowed)
+    repaired = (f"repaired: the queues' own shifts re-planned within {REPAIR_REACH_HOURS:g} h ({repair.status}, "
+                f"gap {repair.gap:.2%}, {repair.solve_seconds:.0f} s of the {budget:g} s budget)")
+    left = budget - repair.solve_seconds
+    if left < MIN_JOINT_SECONDS:
+        return replace(repair, seat_cap=f"{repaired}; no time left for the joint plan")
+    joint_config = config.model_copy(update={"shifts": config.shifts.model_copy(update={"time_limit_seconds": left})})
     try:
-        joint = plan_shifts(requirements, config, week_start=start)
-    except NoSolutionError as error:
-        if repair is None:
-            raise
-        return replace(repair, seat_cap=f"repaired: the queues' own plans broke max_agents and the joint plan "
-                                        f"found none in time ({error}); their shifts were re-planned within "
-                                        f"{REPAIR_REACH_HOURS:g} h of their own ({repair.status}, gap "
-                                        f"{repair.gap:.2%})",
-                       solve_seconds=repair.solve_seconds + config.shifts.time_limit_seconds)
-    if repair is not None and (repair.shortfall_agent_hours, repair.cost) < (joint.shortfall_agent_hours, joint.cost):
-        return replace(repair, seat_cap=f"repaired: the queues' own shifts re-planned within {REPAIR_REACH_HOURS:g} h "
-                                        f"beat the joint plan found in time ({joint.status}, gap {joint.gap:.2%})",
-                       solve_seconds=repair.solve_seconds + joint.solve_seconds)
-    return replace(joint, seat_cap="joint: the queues' own plans broke max_agents together",
-                   solve_seconds=joint.solve_seconds + (repair.solve_seconds if repair is not None else 0.0))
+        joint = plan_shifts(requirements, joint_config, week_start=start)
+    except NoSolutionError:
+        return replace(repair, seat_cap=f"{repaired}; the joint plan found none in the {left:.0f} s left",
+                       solve_seconds=repair.solve_seconds + left)
+    seconds = repair.solve_seconds + joint.solve_seconds
+    if (repair.shortfall_agent_hours, repair.cost) <= (joint.shortfall_agent_hours, joint.cost):
+        return replace(repair, seat_cap=f"{repaired}; as good as or better than the joint plan found in the "
+                                        f"{left:.0f} s left ({joint.status}, gap {joint.gap:.2%})",
+                       solve_seconds=seconds)
+    return replace(joint, seat_cap=f"joint: the queues' own plans broke max_agents together ({joint.status}, gap "
+                                   f"{joint.gap:.2%}; the repair first took {repair.solve_seconds:.0f} s)",
+                   solve_seconds=seconds)
 
 
 def _near(templates: ShiftTemplates, used: np.ndarray) -> np.ndarray:

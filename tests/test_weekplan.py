@@ -62,7 +62,8 @@ def test_when_the_joint_plan_finds_none_in_time_the_own_plans_are_repaired_under
     repaired = plan_week(requirements, capped, queue_plans=own)
     coverage = repaired.coverage
     on_duty = (coverage["planned"] + coverage["on_break"]).groupby(coverage["interval_start"]).sum()
-    assert on_duty.max() <= 6 and repaired.seat_cap.startswith("repaired: the queues' own plans broke max_agents")
+    assert on_duty.max() <= 6 and repaired.seat_cap.startswith("repaired: the queues' own shifts re-planned")
+    assert repaired.seat_cap.endswith("the joint plan found none in the 20 s left")  # one budget, shared
     assert "seat_cap" in repaired.summary()
     own_starts = pd.concat([p.shifts for p in own.values()])["start"]
     apart = repaired.shifts["start"].map(lambda t: (own_starts - t).abs().min())
@@ -73,3 +74,4 @@ def test_when_the_joint_plan_finds_none_in_time_the_own_plans_are_repaired_under
     monkeypatch.undo()
     best = plan_week(requirements, capped, queue_plans=own)  # with time: the joint plan (or the repair, if as good)
     assert best.seat_cap is not None and best.cost == pytest.approx(joint.cost)
+    assert "as good as or better than the joint plan" in best.seat_cap  # here the repair is as good
