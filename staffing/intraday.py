@@ -74,17 +74,10 @@ def staffing_gap(reforecast: pd.DataFrame, coverage: pd.DataFrame, config: Confi
     table = needed.merge(_planned_by_queue(coverage, needed), on=["queue", "interval_start"], how="left")
     table["agents_planned"] = table["planned"].fillna(0.0).round(2)
     table["agents_needed"] = table["agents_scheduled"].astype(int)
-    parts = []
-    for queue, rows in table.groupby("queue", sort=False):
-        parts.append(_projected(rows.copy(), rows["agents_planned"].to_numpy(float), config, str(queue),
-                                interval_seconds))
-    table = pd.concat(parts, ignore_index=True)
-    table["agents_short"] = np.maximum(table["agents_needed"] - table["agents_planned"], 0).round(2)
-    table["agents_over"] = np.maximum(table["agents_planned"] - table["agents_needed"], 0).round(2)
     for column in ("volume_p10", "volume_p90", "aht_seconds"):
         if column not in table.columns:
             table[column] = np.nan
-    return table[list(GAP_COLUMNS)]
+    return _reprojected(table, config, interval_seconds)
 
 
 def _planned_by_queue(coverage: pd.DataFrame, needed: pd.DataFrame) -> pd.DataFrame:
@@ -106,10 +99,22 @@ def _planned_by_queue(coverage: pd.DataFrame, needed: pd.DataFrame) -> pd.DataFr
     return table.groupby(["queue", "interval_start"], as_index=False)["planned"].sum()
 
 
-def _projected(rows: pd.DataFrame, planned: np.ndarray, config: Config, queue: str,
-               interval_seconds: float) -> pd.DataFrame:
-    """ROWS with ``sl_projected``, ``abandon_rate_projected`` and ``sl_target`` at PLANNED agents on duty."""
+def _reprojected(table: pd.DataFrame, config: Config, interval_seconds: float) -> pd.DataFrame:
+    """TABLE (``GAP_COLUMNS``' inputs, in any order) with the projection and the agents short
+    and over redone at its ``agents_planned``; rows and index kept."""
+    parts = [_projected(rows.copy(), config, str(queue), interval_seconds)
+             for queue, rows in table.groupby("queue", sort=False)]
+    table = pd.concat(parts).loc[table.index]
+    table["agents_short"] = np.maximum(table["agents_needed"] - table["agents_planned"], 0).round(2)
+    table["agents_over"] = np.maximum(table["agents_planned"] - table["agents_needed"], 0).round(2)
+    return table[list(GAP_COLUMNS)]
+
+
+def _projected(rows: pd.DataFrame, config: Config, queue: str, interval_seconds: float) -> pd.DataFrame:
+    """ROWS with ``sl_projected``, ``abandon_rate_projected`` and ``sl_target`` at their
+    ``agents_planned`` on duty."""
     settings = config.queue(queue)[0]
+    planned = rows["agents_planned"].to_numpy(float)
     rows["sl_target"] = settings.service_level
     if settings.deferred:
         rows["sl_projected"] = rows["abandon_rate_projected"] = np.nan
@@ -126,12 +131,14 @@ def _projected(rows: pd.DataFrame, planned: np.ndarray, config: Config, queue: s
 def projected_shortfall(gap: pd.DataFrame) -> float:
     """Points of service level below target over the rest of the day, weighted by volume:
     sum volume x max(0, target - projected) / sum volume (0 when nothing is below)."""
-    live = gap[gap["sl_projected"].notna()]
-    volume = live["volume"].to_numpy(float)
-    if volume.sum() <= 0:
-        return 0.0
-    below = np.maximum(live["sl_target"].to_numpy(float) - live["sl_projected"].to_numpy(float), 0)
-    return float((volume * below).sum() / volume.sum())
+    total = gap.loc[gap["sl_projected"].notna(), "volume"].sum()
+    return float(_below_target(gap).sum() / total) if total > 0 else 0.0
+
+
+def _below_target(gap: pd.DataFrame) -> np.ndarray:
+    """Per row of GAP: volume x points below target (0 where nothing is projected)."""
+    projected = gap["sl_projected"].fillna(gap["sl_target"])
+    return (gap["volume"] * np.maximum(gap["sl_target"] - projected, 0)).to_numpy(float)
 
 
 @dataclass(frozen=True)
@@ -374,34 +381,20 @@ def _apply(gap: pd.DataFrame, allocation: dict[tuple[int, str, pd.Timestamp], in
     change: dict[tuple[str, pd.Timestamp], int] = {}
     for (_, queue, stamp), sign in allocation.items():
         change[(queue, stamp)] = change.get((queue, stamp), 0) + sign
-    table = gap.copy()
-    table["agents_planned"] = table["agents_planned"].to_numpy(float) + np.array(
-        [change.get(key, 0) for key in zip(gap["queue"].astype(str), gap["interval_start"])], float)
-    parts = [_projected(rows.copy(), rows["agents_planned"].to_numpy(float), config, str(queue), interval_seconds)
-             for queue, rows in table.groupby("queue", sort=False)]
-    table = pd.concat(parts, ignore_index=True)
-    table["agents_short"] = np.maximum(table["agents_needed"] - table["agents_planned"], 0).round(2)
-    table["agents_over"] = np.maximum(table["agents_planned"] - table["agents_needed"], 0).round(2)
-    return table[list(GAP_COLUMNS)]
+    added = [change.get(key, 0) for key in zip(gap["queue"].astype(str), gap["interval_start"])]
+    return _reprojected(gap.assign(agents_planned=gap["agents_planned"].to_numpy(float) + np.array(added, float)),
+                        config, interval_seconds)
 
 
 def _one_agent_gains(gap: pd.DataFrame, config: Config, interval_seconds: float) -> dict[int, dict]:
     """+1 and -1 -> (queue, interval) -> how much one agent more (or less) there alone lowers
     :func:`projected_shortfall` of GAP (negative: raises it)."""
-    live = gap["sl_projected"].notna()
-    total = gap.loc[live, "volume"].sum()
-
-    def below(frame: pd.DataFrame) -> np.ndarray:
-        return (frame["volume"] * np.maximum(frame["sl_target"] - frame["sl_projected"].fillna(frame["sl_target"]),
-                                             0)).to_numpy(float)
-
+    total = gap.loc[gap["sl_projected"].notna(), "volume"].sum()
     keys = list(zip(gap["queue"].astype(str), gap["interval_start"]))
-    now_below = below(gap)
     gains = {}
     for sign in (+1, -1):
-        moved = pd.concat([_projected(rows.copy(), rows["agents_planned"].to_numpy(float) + sign, config, str(queue),
-                                      interval_seconds) for queue, rows in gap.groupby("queue", sort=False)])
-        change = (now_below - below(moved.loc[gap.index])) / total if total > 0 else np.zeros(len(gap))
+        moved = _reprojected(gap.assign(agents_planned=gap["agents_planned"] + sign), config, interval_seconds)
+        change = (_below_target(gap) - _below_target(moved)) / total if total > 0 else np.zeros(len(gap))
         gains[sign] = dict(zip(keys, change))
     return gains
 
