@@ -253,17 +253,23 @@ def morning_forecast(history: pd.DataFrame, today: pd.Timestamp, config: Config,
     return Morning(forecast.reset_index(drop=True), models)
 
 
+def _so_far(morning: Morning, today_so_far: pd.DataFrame, now: pd.Timestamp):
+    """Per queue of MORNING's forecast: (queue, its rows, those before NOW, the actuals of
+    those rows from TODAY_SO_FAR, zero where an open interval has no row)."""
+    for queue, planned in morning.forecast.groupby("queue", sort=True):
+        before = planned[planned["interval_start"] < now]
+        seen = today_so_far[today_so_far["queue"] == queue].set_index("interval_start")["volume"]
+        yield str(queue), planned, before, seen.reindex(before["interval_start"]).fillna(0.0).to_numpy(float)
+
+
 def update_today(morning: Morning, today_so_far: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
     """The forecast rows of MORNING from NOW (tz-aware) to the end of its day, with
     ``volume``, ``volume_p10`` and ``volume_p90`` updated from TODAY_SO_FAR (Frame A rows of
     today's intervals before NOW; an open interval without a row counts as zero contacts)."""
     parts = []
-    for queue, planned in morning.forecast.groupby("queue", sort=True):
-        seen = today_so_far[today_so_far["queue"] == queue].set_index("interval_start")["volume"]
-        before = planned[planned["interval_start"] < now]
+    for queue, planned, before, actual in _so_far(morning, today_so_far, now):
         rest = planned[planned["interval_start"] >= now].copy()
-        actual = seen.reindex(before["interval_start"]).fillna(0.0).to_numpy(float)
-        rest.update(pd.DataFrame(morning.models[str(queue)].rest_of_day(
+        rest.update(pd.DataFrame(morning.models[queue].rest_of_day(
             actual, before["volume"].to_numpy(float), rest["volume"].to_numpy(float)), index=rest.index))
         parts.append(rest)
     return pd.concat(parts, ignore_index=True) if parts else morning.forecast.iloc[:0]
@@ -274,12 +280,9 @@ def surge_alerts(morning: Morning, today_so_far: pd.DataFrame, now: pd.Timestamp
     intervals so far (TODAY_SO_FAR): ``ALERT_COLUMNS`` (``since``/``until``: the first and
     last interval of the run, ``ratio``: actual over the morning forecast in it)."""
     rows = []
-    for queue, planned in morning.forecast.groupby("queue", sort=True):
-        before = planned[planned["interval_start"] < now]
-        seen = today_so_far[today_so_far["queue"] == queue].set_index("interval_start")["volume"]
-        actual = seen.reindex(before["interval_start"]).fillna(0.0).to_numpy(float)
+    for queue, _, before, actual in _so_far(morning, today_so_far, now):
         forecast = before["volume"].to_numpy(float)
-        run = morning.models[str(queue)].ongoing_surge(actual, forecast) if len(before) else 0
+        run = morning.models[queue].ongoing_surge(actual, forecast) if len(before) else 0
         if run:
             came, expected = float(actual[-run:].sum()), float(forecast[-run:].sum())
             rows.append({"queue": queue, "alert": "surge" if came > expected else "drop",
