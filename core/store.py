@@ -63,18 +63,22 @@ def store_url(configured: str | None, out_dir: str | Path) -> str:
 class Store:
     """A connection to the store at ``url`` (a SQLAlchemy URL); tables are created on first use."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, make_folder: bool = False) -> None:
         """Check the store can be used, before any work: a server is connected to, a SQLite
-        file's folder must exist; the file and the tables are made on the first write, so a
-        run that fails before it leaves nothing behind."""
+        file's folder must exist (or, with MAKE_FOLDER, is made with the file: the default
+        store beside an output folder that the run creates); the file and the tables are made
+        on the first write, so a run that fails before it leaves nothing behind."""
+        self._folder: Path | None = None  # made before the first write
         try:
             parsed = make_url(url)
             self._shown = parsed.render_as_string(hide_password=True)
             self._engine: Engine = create_engine(url)
             if parsed.get_backend_name() == "sqlite":
                 folder = Path(parsed.database or ".").resolve().parent
-                if parsed.database and not folder.is_dir():
+                if parsed.database and not folder.is_dir() and not make_folder:
                     raise ValueError(f"folder {folder} does not exist")
+                if parsed.database and make_folder:
+                    self._folder = folder
             else:
                 with self._engine.connect():
                     pass
@@ -88,6 +92,8 @@ class Store:
         """Create the store's tables when missing (once per Store)."""
         if not self._ready:
             with self._writing():
+                if self._folder is not None:
+                    self._folder.mkdir(parents=True, exist_ok=True)
                 _metadata.create_all(self._engine)
             self._ready = True
 

@@ -121,3 +121,17 @@ def test_a_store_that_cannot_be_used_stops_the_run_before_any_work(tmp_path, cap
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1 and "store 'nosuchdb://x'" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_default_store_is_made_beside_an_output_folder_the_run_creates(tmp_path, capsys):
+    """As in a fresh clone, where `make run` writes out/plan and out/ does not exist yet: the
+    default store, shiftcast.db beside --out, is made with the output's folder."""
+    from tests.test_review import LOG
+
+    LOG.to_csv(tmp_path / "log.csv", index=False)
+    (tmp_path / "desk.toml").write_text('[site]\ntimezone = "UTC"\n')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["review", "--log", str(tmp_path / "log.csv"), "--config", str(tmp_path / "desk.toml"),
+              "--out", str(tmp_path / "new" / "review")])
+    assert exit_info.value.code == 0, capsys.readouterr().err
+    assert (tmp_path / "new" / "review" / "review.csv").is_file() and (tmp_path / "new" / "shiftcast.db").is_file()

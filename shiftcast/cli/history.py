@@ -51,8 +51,9 @@ StartOpt = Annotated[Optional[str], Opt("--start", help="First local date to for
 
 
 def open_store(settings: Config, out: Path) -> Store:
-    """The store for this run (``[store] url``, else shiftcast.db beside OUT); InputError when unusable."""
-    return Store(store_url(settings.store.url, out))
+    """The store for this run (``[store] url``, else shiftcast.db beside OUT, whose folder the
+    run makes like OUT's); InputError when unusable."""
+    return Store(store_url(settings.store.url, out), make_folder=settings.store.url is None)
 
 
 def interval_minutes_option(interval: str | None, default: int) -> int:
