@@ -3,8 +3,8 @@
 :func:`run_plan` runs each queue as an independent task, :func:`plan_queue`: forecast,
 requirements and that queue's own week of shifts. Tasks run in this process, in local
 worker processes (``workers``) or on a Dask cluster (``dask_scheduler``; its workers need
-this package installed at the same version). A queue that fails is recorded with its
-error while the other queues complete.
+this package installed at the same version): :mod:`shiftcast.workers`. A queue that fails,
+or whose worker dies twice, is recorded with its error while the other queues complete.
 
 Each queue's task plans that queue's own week of shifts (``shifts.time_limit_seconds``
 each, in parallel); :func:`staffing.weekplan.plan_week` then combines them, or solves the
@@ -21,15 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -46,15 +41,13 @@ from staffing.roster import Roster, assign_roster, weekly_grid
 from staffing.shiftplan import ShiftPlan, plan_shifts
 from staffing.groupplan import GroupPlan, plan_groups
 from staffing.weekplan import plan_week
+from shiftcast.workers import error_message, run_tasks
 
 __all__ = ["LoadedPlan", "PlanRun", "QueuePlan", "QueueTask", "forecast_start", "load_plan", "plan_files", "plan_queue", "run_plan",
            "skill_facts"]
 
 SHIFT_PLAN, ROSTER = "shift plan", "roster"  # failure keys beside the queue names
 SKILL_GROUPS = "skill groups"
-# imported once by the fork server local workers start from; the models import statsmodels lazily
-_PRELOAD = ("shiftcast.pipeline", "statsmodels.tsa.exponential_smoothing.ets", "statsmodels.tsa.statespace.sarimax",
-            "statsmodels.tsa.seasonal")
 # the inputs as ingested: the folder stands alone
 HISTORY_FILE, EVENTS_FILE, AGENTS_FILE = "history.parquet", "events.parquet", "agents.csv"
 WORKBOOK_MAX_ROWS = 25_000  # plan.xlsx is left out above this many rows (openpyxl: ~20 s per 50 queues' 90k rows)
@@ -134,74 +127,10 @@ def plan_queue(history: pd.DataFrame, task: QueueTask) -> QueuePlan:
     try:
         plan = plan_shifts(table, config, week_start=task.week_start) if task.shifts else None
     except Exception as problem:  # noqa: BLE001 - the forecast and requirements still count
-        error = _message(problem)
+        error = error_message(problem)
     seconds = {"forecast_and_staff": round(staffed - began, 3), "shift_plan": round(time.perf_counter() - staffed, 3),
                "cpu": round(time.process_time() - cpu, 3)}
     return QueuePlan(result, table, plan, error, seconds)
-
-
-def _connect(address: str):
-    """A Dask ``Client`` for the scheduler at ``address``; InputError when it cannot be reached.
-
-    A plain TCP address is probed first, so a wrong one fails at once instead of after
-    Dask's connect retries (``distributed.comm.timeouts.connect``, 30 s by default)."""
-    try:
-        from distributed import Client
-        from distributed.comm import parse_address
-        from distributed.comm.addressing import parse_host_port
-    except ImportError as error:
-        raise InputError(f"--dask-scheduler needs dask.distributed ({error}); "
-                         f"pip install -r requirements.txt") from None
-    try:
-        scheme, location = parse_address(address)
-        if scheme == "tcp":
-            socket.create_connection(parse_host_port(location), timeout=10).close()
-        return Client(address, set_as_default=False)
-    except (OSError, ValueError, TimeoutError) as error:
-        raise InputError(f"--dask-scheduler {address}: cannot connect ({error}); "
-                         f"give a running scheduler's address, e.g. tcp://10.0.0.5:8786") from None
-
-
-@contextmanager
-def _executor(workers: int, dask_scheduler: str | None, tasks: int) -> Iterator[Executor | None]:
-    """A Dask cluster's executor, a local process pool, or None (run in this process).
-
-    Local workers start from a fork server (not a fork of this process, whose threads,
-    such as a progress bar's, may hold locks) that has imported the pipeline once, and end
-    when this process does, even when it is killed."""
-    if dask_scheduler:
-        with _connect(dask_scheduler) as client:
-            yield client.get_executor()
-    elif workers > 1 and tasks > 1:
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if context.get_start_method() == "forkserver":
-            context.set_forkserver_preload(list(_PRELOAD))
-        pool = ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=context,
-                                   initializer=_end_with_parent)
-        try:
-            yield pool
-        finally:  # on an error or Ctrl-C, do not start the queues still waiting
-            pool.shutdown(wait=True, cancel_futures=True)
-    else:
-        yield None
-
-
-def _end_with_parent() -> None:
-    """Worker initializer: exit as soon as the process that started the pool is gone. A
-    killed parent leaves its workers blocked on the task queue forever otherwise (they
-    hold its write end themselves)."""
-    parent = multiprocessing.parent_process()
-
-    def watch() -> None:
-        parent.join()  # returns when the parent's end of the start-up pipe closes
-        os._exit(1)
-
-    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
-
-
-def _message(error: BaseException) -> str:
-    return str(error) if isinstance(error, InputError) else f"{type(error).__name__}: {error}"
 
 
 def _concat(results: list[ForecastResult]) -> ForecastResult:
@@ -219,7 +148,7 @@ def _shift_plan(plans: dict[str, ShiftPlan], table: pd.DataFrame, config: Config
         return plan_week(table[table["queue"].isin(plans)], config,
                          week_start=next(iter(plans.values())).week_start, queue_plans=plans)
     except Exception as error:  # noqa: BLE001 - the forecasts and requirements are still written
-        failures[SHIFT_PLAN] = _message(error)
+        failures[SHIFT_PLAN] = error_message(error)
         return None
 
 
@@ -253,21 +182,19 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     results: dict[str, QueuePlan] = {}
     failures: dict[str, str] = {}
     seconds: dict[str, float] = {}
+    notes: list[str] = []
     began = time.perf_counter()
-    with _executor(workers, dask_scheduler, len(queues)) as pool:
-        task = QueueTask(config, horizon, events, start, start_source, shifts, week_start)
-        if pool is None:
-            outcomes = ((queue, _run(plan_queue, parts[queue], task)) for queue in queues)
+    task = QueueTask(config, horizon, events, start, start_source, shifts, week_start)
+    for outcome in run_tasks(plan_queue, {queue: parts[queue] for queue in queues}, task, workers=workers,
+                             dask_scheduler=dask_scheduler):
+        if outcome.error is None:
+            results[outcome.queue] = outcome.value
         else:
-            futures = {pool.submit(plan_queue, parts[queue], task): queue for queue in queues}
-            outcomes = ((futures[future], _run(future.result)) for future in as_completed(futures))
-        for queue, (value, error) in outcomes:
-            if error is None:
-                results[queue] = value
-            else:
-                failures[queue] = error
-            if progress is not None:
-                progress(queue)
+            failures[outcome.queue] = outcome.error
+        if outcome.note is not None:
+            notes.append(outcome.note)
+        if progress is not None:
+            progress(outcome.queue)
     seconds["queues"] = round(time.perf_counter() - began, 3)
     failures = {queue: failures[queue] for queue in queues if queue in failures}  # in name order, not finish order
     if not results:
@@ -286,7 +213,6 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     shift_plan = _shift_plan(plans, table, config, failures)
     seconds["shift_plan"] = round(time.perf_counter() - began, 3)
     skill_plan = dedicated_plan = None
-    notes: list[str] = []
     if shift_plan is not None and agents is not None and config.skills.plan_by_group:
         began = time.perf_counter()
         try:
@@ -295,7 +221,7 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
             if skill_plan is not None:
                 dedicated_plan, shift_plan = shift_plan, skill_plan.shift_plan
         except Exception as error:  # noqa: BLE001 - the queues' own plan stays: a note, not a failure
-            notes.append(f"{SKILL_GROUPS}: not used, every queue planned on its own ({_message(error)})")
+            notes.append(f"{SKILL_GROUPS}: not used, every queue planned on its own ({error_message(error)})")
         seconds["skill_groups"] = round(time.perf_counter() - began, 3)
     roster = None
     if shift_plan is None and agents is not None:
@@ -305,20 +231,11 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
         try:
             roster = assign_roster(shift_plan, agents if skill_plan is None else skill_plan.agents, config)
         except Exception as error:  # noqa: BLE001 - the plan is still written
-            failures[ROSTER] = _message(error)
+            failures[ROSTER] = error_message(error)
         seconds["roster"] = round(time.perf_counter() - began, 3)
     return PlanRun(history, config, forecast, table, shift_plan, roster, failures, seconds,
                    {queue: results[queue].seconds for queue in done}, events, skill_plan, dedicated_plan,
                    tuple(notes), agents)
-
-
-def _run(function, *args):
-    """(``function(*args)``, None), or (None, the error's message): one queue's failure,
-    here or raised in a worker (``_run(future.result)``), must not stop the others."""
-    try:
-        return function(*args), None
-    except Exception as error:  # noqa: BLE001 - recorded per queue
-        return None, _message(error)
 
 
 # ------------------------------------------------------------------------- outputs

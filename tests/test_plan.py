@@ -380,6 +380,34 @@ def test_a_run_killed_while_forecasting_keeps_the_previous_folder_and_its_worker
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def test_a_worker_killed_mid_queue_costs_only_that_queues_retry(desk, reference, tmp_path):
+    out = tmp_path / "run"
+    process = _start(_args(desk, out, "--workers", "2"))
+    try:
+        def busy_worker() -> int | None:  # a pool worker well into a queue (the fork server's children)
+            workers = [pid for server in _children(process.pid) for pid in _children(server)]
+            return next((pid for pid in workers if _cpu_seconds(pid) > 0.5), None)
+        _wait_for(lambda: busy_worker() is not None)
+        os.kill(busy_worker(), signal.SIGKILL)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if _group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 1 and err.decode().count("failed:") == 1  # only queue late, as without the kill
+    _same_results(out, reference)
+    notes = [note for note in json.loads((out / "run.json").read_text())["notes"] if "worker process died" in note]
+    assert notes and all(note.endswith(": a worker process died while it ran beside other queues; retried alone, "
+                                       "it finished") for note in notes), notes
+
+
 SLOW_WRITE = """
 import os, time, core.output as output
 write = output._write_one
