@@ -160,11 +160,12 @@ def forecast_start(history: pd.DataFrame) -> pd.Timestamp:
 def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, events: pd.DataFrame | None = None,
              agents: pd.DataFrame | None = None, start: pd.Timestamp | None = None, workers: int = 1,
              dask_scheduler: str | None = None, progress: Callable[[str], None] | None = None,
-             shifts: bool = True, week_start: pd.Timestamp | None = None) -> PlanRun:
+             stage: Callable[[str], None] | None = None, shifts: bool = True, week_start: pd.Timestamp | None = None) -> PlanRun:
     """Forecast, staff, plan shifts and roster a validated Frame A ``history``.
 
     Queues run in parallel on ``workers`` local processes, or on the Dask scheduler at
-    ``dask_scheduler``; ``progress(queue)`` is called as each queue finishes. ``agents``:
+    ``dask_scheduler``; ``progress(queue)`` is called as each queue finishes, and
+    ``stage(text)`` as each later stage starts (the shift plan, skill groups, roster). ``agents``:
     a validated agents table for the roster (none: no roster). ``shifts=False``: forecast
     and staff only (no shift plan, no roster; about half of a queue's work with the
     sample's shift rules). Every queue's forecast starts on ``start`` (a local date;
@@ -209,12 +210,16 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
             failures[f"{SHIFT_PLAN} ({queue})"] = results[queue].shift_error
 
     began = time.perf_counter()
+    if stage is not None and shifts:
+        stage(f"shift plan (a seat-capped one: up to {config.shifts.time_limit_seconds:g} s)")
     plans = {queue: results[queue].shift_plan for queue in done if results[queue].shift_plan is not None}
     shift_plan = _shift_plan(plans, table, config, failures)
     seconds["shift_plan"] = round(time.perf_counter() - began, 3)
     skill_plan = dedicated_plan = None
     if shift_plan is not None and agents is not None and config.skills.plan_by_group:
         began = time.perf_counter()
+        if stage is not None:
+            stage("skill groups")
         try:
             skill_plan = plan_groups(forecast.forecast, table, agents, config,
                                      interval_seconds=shift_plan.interval_minutes * 60, week_start=shift_plan.week_start)
@@ -228,6 +233,8 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
         failures[ROSTER] = "skipped: there is no shift plan to roster the agents onto"
     if shift_plan is not None and agents is not None:
         began = time.perf_counter()
+        if stage is not None:
+            stage("roster")
         try:
             roster = assign_roster(shift_plan, agents if skill_plan is None else skill_plan.agents, config)
         except Exception as error:  # noqa: BLE001 - the plan is still written

@@ -408,6 +408,42 @@ def test_a_worker_killed_mid_queue_costs_only_that_queues_retry(desk, reference,
                                        "it finished") for note in notes), notes
 
 
+def _on_a_terminal(args: list[str]) -> tuple[int, str]:
+    """``shiftcast ARGS`` with stderr on a pseudo-terminal, as a user at a shell runs it: exit
+    code and everything written to the terminal."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "160", "TERM": "xterm"}
+    env.pop("NO_COLOR", None)
+    process = subprocess.Popen([sys.executable, "-m", "shiftcast", *args], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=terminal)
+    os.close(terminal)
+    shown = bytearray()
+    while True:
+        try:
+            block = os.read(controller, 1 << 16)
+        except OSError:  # the terminal closed: the process ended
+            break
+        if not block:
+            break
+        shown += block
+    os.close(controller)
+    return process.wait(timeout=300), shown.decode(errors="replace")
+
+
+def test_on_a_terminal_the_plan_shows_its_progress_and_quiet_shows_only_failures(desk, tmp_path):
+    code, shown = _on_a_terminal(_args(desk, tmp_path / "run", "--workers", "1"))
+    assert code == 1
+    assert "queues: forecast, staff and plan shifts" in shown and " left " in shown  # the bar: stage, time left
+    assert "/4" in shown  # queues done of all
+    assert "chat: " in shown and "wrote " in shown and "shiftcast: late failed: " in shown  # the summary
+    code, shown = _on_a_terminal(_args(desk, tmp_path / "quiet", "--workers", "1", "--quiet"))
+    assert code == 1
+    assert shown.replace("\r", "").splitlines() == [f"shiftcast: late failed: {LATE}",
+                                                    f"shiftcast: not written: queue late (in every table) ({LATE})"]
+
+
 SLOW_WRITE = """
 import os, time, core.output as output
 write = output._write_one

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-from rich.console import Console
 
 from forecast.ingest import Columns
 from forecast.runner import backtest_queues, progress_steps
@@ -32,6 +31,7 @@ def command(
     handle_col: opts.HandleOpt = None,
     abandoned_col: opts.AbandonedOpt = None,
     ignore: opts.IgnoreOpt = None,
+    quiet: opts.QuietOpt = False,
 ) -> None:
     """Rolling-origin accuracy (wMAPE, MASE, bias, peak error, band coverage) of every model per queue."""
     check_out_folder(out, inputs=(history, config, events))
@@ -40,7 +40,7 @@ def command(
                               shape=shape, folds=folds,
                               columns=Columns(timestamp_col, volume_col, queue_col, aht_col, handle_col, abandoned_col),
                               ignore=ignore)
-    console = Console(stderr=True, soft_wrap=True)
+    console = opts.stderr_console(quiet)
     with opts.progress_bar(console) as bar:
         steps = progress_steps(loaded.history, loaded.config, delta)
         task = bar.add_task("backtest", total=steps)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Optional
 
 import pandas as pd
-from rich.console import Console
 
 from forecast.ingest import Columns
 from forecast.runner import forecast_queues, progress_steps
@@ -51,6 +50,7 @@ def command(
     handle_col: opts.HandleOpt = None,
     abandoned_col: opts.AbandonedOpt = None,
     ignore: opts.IgnoreOpt = None,
+    quiet: opts.QuietOpt = False,
 ) -> None:
     """Forecast volume (p10/p90) and handle time per queue and interval, model chosen by backtest."""
     check_out_folder(out, inputs=(history, config, events))
@@ -64,7 +64,7 @@ def command(
     if delta is None:
         horizon = f"{loaded.config.forecast.horizon_days}D"
         delta = pd.Timedelta(days=loaded.config.forecast.horizon_days)
-    console = Console(stderr=True, soft_wrap=True)
+    console = opts.stderr_console(quiet)
     with opts.progress_bar(console) as bar:
         task = bar.add_task("backtest and forecast", total=progress_steps(loaded.history, loaded.config, delta))
         result = forecast_queues(loaded.history, horizon=delta, config=loaded.config, events=loaded.events,

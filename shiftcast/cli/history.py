@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from forecast.calendar import read_events
 from forecast.hours import with_history_hours
@@ -26,7 +26,7 @@ from core.readers import read_table
 from core.schema import interval_minutes as minutes_of
 from core.store import Store, store_url
 
-__all__ = ["Loaded", "ignored_rows", "interval_minutes_option", "load_inputs", "open_store", "progress_bar",
+__all__ = ["Loaded", "ignored_rows", "interval_minutes_option", "load_inputs", "open_store", "progress_bar", "stderr_console",
            "start_date"]
 
 Opt = typer.Option
@@ -46,6 +46,8 @@ HandleOpt = Annotated[Optional[str], Opt("--handle-col", help="Contact log: colu
 AbandonedOpt = Annotated[Optional[str], Opt("--abandoned-col", help="Contact log: column with the abandoned flag.")]
 IgnoreOpt = Annotated[Optional[list[str]], Opt("--ignore", help="Rows to leave out, COLUMN=VALUE[,VALUE...], e.g. "
                                                                 "outcome=PHANTOM; repeat for more columns.")]
+QuietOpt = Annotated[bool, Opt("--quiet", "-q", help="No progress bar and no summary on stderr: only failures "
+                                                  "and errors.")]
 StartOpt = Annotated[Optional[str], Opt("--start", help="First local date to forecast (default: the day after "
                                                        "the history).")]
 
@@ -137,7 +139,15 @@ def with_today(loaded: Loaded, today: Path, *, columns: Columns, shape: str, ign
     return Loaded(history.reset_index(drop=True), loaded.config, loaded.events, loaded.notes)
 
 
+def stderr_console(quiet: bool) -> Console:
+    """The commands' stderr console: progress and summary; silent with ``--quiet`` (failures and
+    errors are printed apart from it)."""
+    return Console(stderr=True, soft_wrap=True, quiet=quiet)
+
+
 def progress_bar(console: Console) -> Progress:
-    """A transient progress bar over queues and folds, on stderr; off when stderr is not a terminal."""
+    """A transient progress bar on stderr: stage, steps done of all, time spent and left; off
+    with ``--quiet`` and when stderr is not a terminal."""
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True, disable=not console.is_terminal)
+                    TextColumn("left"), TimeRemainingColumn(), console=console, transient=True,
+                    disable=console.quiet or not console.is_terminal)

@@ -9,7 +9,6 @@ from typing import Annotated, Optional
 
 import pandas as pd
 import typer
-from rich.console import Console
 
 from forecast.ingest import Columns
 from shiftcast.cli import history as opts
@@ -56,6 +55,7 @@ def command(
     handle_col: opts.HandleOpt = None,
     abandoned_col: opts.AbandonedOpt = None,
     ignore: opts.IgnoreOpt = None,
+    quiet: opts.QuietOpt = False,
 ) -> None:
     """Forecast, staff, plan shifts and roster every queue; write one run folder with report.html.
 
@@ -92,24 +92,28 @@ def command(
     store = opts.open_store(settings, out)
     seconds = {"read": round(time.perf_counter() - began, 3)}
 
-    console = Console(stderr=True, soft_wrap=True)
+    console = opts.stderr_console(quiet)
     queues = loaded.history["queue"].nunique()
     with opts.progress_bar(console) as bar:
-        task = bar.add_task("forecast and staff" if no_shifts else "forecast, staff and plan shifts", total=queues)
+        label = "queues: forecast and staff" if no_shifts else "queues: forecast, staff and plan shifts"
+        task = bar.add_task(label, total=queues)
         run = run_plan(loaded.history, settings, horizon=delta, events=loaded.events, agents=team,
                        start=first_day, week_start=week_day,
                        workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
-                       progress=lambda queue: bar.update(task, advance=1, description=queue))
-    stage = time.perf_counter()
-    report = build_report(run)
-    seconds["report"] = round(time.perf_counter() - stage, 3)
-    record = run_record(run, inputs={"history": history if "://" not in history else None, "config": config,
-                                     "agents": agents, "events": events},
-                        horizon=text, workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
-                        roster=team is not None,
-                        notes=(*loaded.notes, *(["--no-shifts: no shift plan and no roster"] if no_shifts else [])),
-                        seconds=seconds)
-    write_folder(out, plan_files(run, record, report), command="plan")
+                       progress=lambda queue: bar.update(task, advance=1, description=f"{label} ({queue} done)"),
+                       stage=lambda text: bar.update(task, description=text))
+        bar.update(task, description="report")
+        stage = time.perf_counter()
+        report = build_report(run)
+        seconds["report"] = round(time.perf_counter() - stage, 3)
+        record = run_record(run, inputs={"history": history if "://" not in history else None, "config": config,
+                                         "agents": agents, "events": events},
+                            horizon=text, workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
+                            roster=team is not None,
+                            notes=(*loaded.notes, *(["--no-shifts: no shift plan and no roster"] if no_shifts else [])),
+                            seconds=seconds)
+        bar.update(task, description=f"writing {out}")
+        write_folder(out, plan_files(run, record, report), command="plan")
     snapshot = store.save_forecast(run.forecast.forecast, command="plan")
 
     done = [(queue, facts) for queue, facts in record["queues"].items() if facts["model"] is not None]
