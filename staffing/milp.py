@@ -156,15 +156,26 @@ def solve(
     ``x[integer]`` whole.
 
     Shapes: ``c``, ``integer`` (bool), ``lower``, ``upper``: (n,); ``matrix``: (m, n)
-    sparse; ``row_lower``, ``row_upper``: (m,), ±inf for open sides. The problem must have
+    sparse; ``row_lower``, ``row_upper``: (m,), ±inf for open sides. Columns fixed at zero (a
+    shift a rule forbids) are left out before any step. The problem must have
     a feasible point (callers add slack columns). If HiGHS finds none before the time
     limit, raises :class:`NoSolutionError` (an :class:`InputError`) naming ``time_limit_setting``,
     the setting to raise.
     """
     began = time.perf_counter()
+    c, lower, upper = (np.asarray(v, dtype=float) for v in (c, lower, upper))
+    kept = np.flatnonzero((lower != 0) | (upper != 0))  # columns fixed at zero are left out of every step
+    if not kept.size:  # nothing to decide: every column is zero (feasible, as callers guarantee)
+        return Solution(np.zeros(c.size), 0.0, 0.0, 0.0, "optimal", time.perf_counter() - began)
+    if kept.size < c.size:
+        part = solve(c[kept], np.asarray(integer, dtype=bool)[kept], lower[kept], upper[kept],
+                     sp.csc_array(matrix)[:, kept], row_lower, row_upper, time_limit_seconds=time_limit_seconds,
+                     mip_rel_gap=mip_rel_gap, time_limit_setting=time_limit_setting)
+        x = np.zeros(c.size)
+        x[kept] = part.x
+        return Solution(x, part.objective, part.bound, part.gap, part.status, time.perf_counter() - began)
     deadline = began + time_limit_seconds
     matrix = sp.csr_array(matrix)
-    c, lower, upper = (np.asarray(v, dtype=float) for v in (c, lower, upper))
     row_lower, row_upper = np.asarray(row_lower, dtype=float), np.asarray(row_upper, dtype=float)
     integer = np.asarray(integer, dtype=bool)
 
@@ -175,13 +186,17 @@ def solve(
     if relaxation.status == 0:
         bound = float(relaxation.fun)
         columns = np.flatnonzero(~integer | (relaxation.x > 1e-9))
-        restricted = (c[columns], integer[columns], lower[columns], upper[columns], matrix[:, columns], row_lower, row_upper)
-        result = _milp(*restricted, _RESTRICTED_SHARE * (deadline - time.perf_counter()), mip_rel_gap)
-        if result.x is None:  # no plan yet: large problems find their first one here rather than in the full MILP
-            result = _milp(*restricted, deadline - time.perf_counter(), mip_rel_gap)
-        if result.x is not None:
-            best_x, best_value = np.zeros(c.size), float(result.fun)
-            best_x[columns] = result.x
+        if not columns.size:  # the LP plan is all zeros, an integer plan
+            best_x, best_value = np.zeros(c.size), 0.0
+        else:
+            restricted = (c[columns], integer[columns], lower[columns], upper[columns], matrix[:, columns], row_lower,
+                          row_upper)
+            result = _milp(*restricted, _RESTRICTED_SHARE * (deadline - time.perf_counter()), mip_rel_gap)
+            if result.x is None:  # no plan yet: large problems find their first one here rather than in the full MILP
+                result = _milp(*restricted, deadline - time.perf_counter(), mip_rel_gap)
+            if result.x is not None:
+                best_x, best_value = np.zeros(c.size), float(result.fun)
+                best_x[columns] = result.x
     remaining = deadline - time.perf_counter()
     if best_x is None or (_relative_gap(best_value, bound) > mip_rel_gap and remaining > _MIN_FULL_SECONDS):
         result = _milp(c, integer, lower, upper, matrix, row_lower, row_upper, remaining, mip_rel_gap)

@@ -1,6 +1,6 @@
 """``staffing.milp.solve``: the proven optimum of a small covering MILP, and what it reports
 when a step of the LP-restricted search fails (the LP does not finish; the restricted
-MILP finds nothing in its share of the time)."""
+MILP finds nothing in its share of the time), and the columns fixed at zero it leaves out."""
 
 from __future__ import annotations
 
@@ -72,3 +72,23 @@ def test_a_restricted_milp_without_a_solution_in_its_share_gets_the_rest_of_the_
     # the restricted MILP with a quarter of the time, again with all the time left, then the
     # full MILP to prove the LP bound of 2.5 cannot be reached (here the LP uses every column)
     assert len(calls) == 3 and calls[0][1] <= 0.25 * 8.0 < calls[1][1]
+
+
+def test_columns_fixed_at_zero_are_left_out_and_come_back_as_zero(monkeypatch):
+    """A forbidden shift (upper 0) changes nothing but the problem HiGHS sees: the start at
+    slot 0 forbidden, the cycle of 5 still needs 3 shifts, and the solver never sees that column."""
+    problem = _cyclic_cover()
+    problem["upper"][0] = 0.0
+    seen: list[int] = []
+    real = milp._lp
+    monkeypatch.setattr(milp, "_lp", lambda c, *args: seen.append(c.size) or real(c, *args))
+    solution = _solve(problem)
+    assert seen == [9] and solution.x.shape == (10,) and solution.x[0] == 0
+    assert solution.objective == 3.0 and solution.status == "optimal"
+
+
+def test_a_problem_with_nothing_to_decide_is_all_zeros():
+    problem = _cyclic_cover()
+    problem |= dict(upper=np.zeros(10), row_lower=np.zeros(5))
+    solution = _solve(problem)
+    assert solution.objective == 0 and not solution.x.any() and solution.status == "optimal"
