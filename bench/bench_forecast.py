@@ -120,7 +120,7 @@ def coverage(actual: np.ndarray, low: np.ndarray, high: np.ndarray) -> float:
     return float(((actual >= low) & (actual <= high))[scored].mean())
 
 
-def run(folds: int, with_prophet: bool) -> list[dict]:
+def run(folds: int, with_prophet: bool, models: list[str]) -> list[dict]:
     rows = []
     for name, (path, timezone, country) in DATASETS.items():
         if not (REAL / path).is_file():
@@ -129,7 +129,7 @@ def run(folds: int, with_prophet: bool) -> list[dict]:
         history = ingest(read_source(REAL / path), timezone=timezone, interval_minutes=MINUTES).frame
         grid = Grid.from_frame(history, timezone, MINUTES)
         calendar = Calendar(country)
-        config = Config(site=Site(timezone=timezone, country=country), forecast=ForecastSettings(folds=4))
+        config = Config(site=Site(timezone=timezone, country=country), forecast=ForecastSettings(folds=4, models=models))
         for horizon, step in HORIZONS.items():
             started = time.perf_counter()
             starts = origins(grid.n_days, horizon, folds, step)
@@ -194,12 +194,15 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=20, help="rolling origins per data set and horizon")
     parser.add_argument("--no-prophet", action="store_true", help="skip Prophet even when installed")
     parser.add_argument("--speed-only", action="store_true", help="only the speed figure")
+    parser.add_argument("--models", default="", help="comma-separated [forecast] models the automatic choice "
+                                                     "backtests (default: all)")
     args = parser.parse_args()
+    models = [name for name in args.models.split(",") if name]
     if not REAL.is_dir():
         sys.exit(f"{REAL} not found: the benchmark needs ../shared/data/real")
     with_prophet = not args.no_prophet and importlib.util.find_spec("prophet") is not None
     if not args.speed_only:
-        print(markdown(run(args.folds, with_prophet)))
+        print(markdown(run(args.folds, with_prophet, models)))
     seconds = speed()
     print(f"\nspeed: fit + 4-fold backtest + 7-day forecast of one queue, one year of 30-minute history "
           f"(Anonymous Bank 1999): median {np.median(seconds):.1f} s of {len(seconds)} runs "

@@ -34,6 +34,7 @@ backtest errors; without it, ``fit`` holds out the last week of the history to f
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 import warnings
@@ -137,6 +138,12 @@ class Model:
     def _ordinary_days(self, n_days: int) -> np.ndarray:
         """(n_days, slots) expected volume of ordinary days after the training matrix."""
         raise NotImplementedError
+
+    def warm_start(self, fitted: Model | None) -> Model:
+        """Start this unfitted copy's parameter search where ``fitted`` (the same model fitted
+        on a shorter history, e.g. the previous backtest fold) ended; returns self. Only
+        models with a numerical search use it (:class:`TopDown` with ETS); others ignore it."""
+        return self
 
     # ----------------------------------------------------------- the array interface
     def fit_training(self, training: Training) -> Model:
@@ -301,6 +308,16 @@ class TopDown(Model):
         series = totals[self.open_days_[weekdays]][-period * self.daily_weeks:]
         self.daily_model_, self.last_period_ = self._fit_daily(series, period)
 
+    def warm_start(self, fitted: Model | None) -> TopDown:
+        """ETS only: start from ``fitted``'s ETS parameters when it is the same ETS form. On
+        26 weeks of daily totals the later folds' fits take about half the time and reach
+        the same likelihood; SARIMAX is left cold: warm, it stopped at a lower likelihood in
+        some folds (measured on a synthetic desk, issue 16)."""
+        model = getattr(fitted, "daily_model_", None)
+        if self.daily == "ets" and getattr(fitted, "daily", None) == "ets" and model is not None:
+            self.start_ = (model.model.error, tuple(model.model.param_names), np.asarray(model.params))
+        return self
+
     def _fit_daily(self, series: np.ndarray, period: int):
         """(fitted statsmodels results, log totals of the last week when SARIMAX fits weekly differences)."""
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -313,9 +330,11 @@ class TopDown(Model):
             warnings.simplefilter("ignore", UserWarning)
             if self.daily == "ets":
                 kind = "mul" if series.min() > 0 else "add"
-                return ETSModel(series, error=kind, trend="add", damped_trend=True,
-                                seasonal=kind if seasonal else None,
-                                seasonal_periods=period if seasonal else None).fit(disp=False), None
+                model = ETSModel(series, error=kind, trend="add", damped_trend=True,
+                                 seasonal=kind if seasonal else None, seasonal_periods=period if seasonal else None)
+                error, names, params = getattr(self, "start_", (None, (), None))
+                start = params if (error, names) == (kind, tuple(model.param_names)) else None
+                return model.fit(disp=False, start_params=start), None
             logged = np.log1p(series)
             if not seasonal:
                 return SARIMAX(logged, order=(1, 0, 1), trend="c", concentrate_scale=True).fit(disp=False), None
@@ -399,7 +418,8 @@ class Ensemble(Model):
     def _learn(self, training: Training) -> None:
         if not self.members:
             raise InputError("an Ensemble needs at least one member model")
-        self.fitted_ = tuple(member.clone().fit_training(training) for member in self.members)
+        # copies, not clones: a member warm-started by the caller keeps its start
+        self.fitted_ = tuple(copy.copy(member).fit_training(training) for member in self.members)
 
     def _ordinary_days(self, n_days: int) -> np.ndarray:
         return np.mean([member._ordinary_days(n_days) for member in self.fitted_], axis=0)
