@@ -167,7 +167,7 @@ class ForecastSettings(_Section):
     # Rolling-origin folds every model is backtested on before one is chosen (one horizon apart;
     # short horizons get more, so that at least 14 days are scored).
     folds: int = Field(4, ge=2, le=52)
-    # Models to compare (names in forecast.models.default_models); empty: all of them.
+    # Models to compare (names in forecast.models.default_models); empty: all but LEFT_OUT_BY_DEFAULT (mstl).
     models: list[str] = Field(default_factory=list)
     # combine: forecast with the mean of every model that beats seasonal naive in the backtest;
     # best: with the single model of lowest backtest wMAPE.

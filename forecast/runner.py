@@ -29,14 +29,14 @@ from forecast.bands import Band
 from forecast.calendar import Calendar, events_for_queue
 from forecast.clean import cleaning_summary, prepare
 from forecast.grid import Grid, open_cells
-from forecast.models import (Model, SeasonalNaive, check_history_length, default_models, horizon_days,
-                             horizon_end)
+from forecast.models import (LEFT_OUT_BY_DEFAULT, Model, SeasonalNaive, check_history_length, default_models,
+                             horizon_days, horizon_end)
 from forecast.peaks import daily_peaks, weekday_hour_heatmap
 from core.config import Config
 from core.errors import InputError
 from core.schema import interval_minutes, validate_frame_a
 
-__all__ = ["ForecastResult", "backtest_queues", "fold_count", "forecast_queues", "progress_steps"]
+__all__ = ["ForecastResult", "backtest_queues", "fold_count", "forecast_queues", "models_left_out", "progress_steps"]
 
 Progress = Callable[[str], None]
 MIN_SCORED_DAYS = 14
@@ -91,12 +91,17 @@ def _selected_models(config: Config, models: dict[str, Model] | None) -> dict[st
     if models is not None:
         return models if REFERENCE in models else {REFERENCE: SeasonalNaive(), **models}
     available = default_models()
-    names = config.forecast.models or list(available)
+    names = config.forecast.models or [name for name in available if name not in LEFT_OUT_BY_DEFAULT]
     unknown = [n for n in names if n not in available]
     if unknown:
         raise InputError(f"forecast.models has unknown model(s) {', '.join(unknown)}; "
                          f"choose from {', '.join(available)}")
     return {name: available[name] for name in dict.fromkeys([REFERENCE, *names])}
+
+
+def models_left_out(config: Config) -> dict[str, str]:
+    """The models ``config`` leaves out of the backtest by default, and why (for run.json)."""
+    return {} if config.forecast.models else dict(LEFT_OUT_BY_DEFAULT)
 
 
 def _grids(history: pd.DataFrame, config: Config) -> list[Grid]:

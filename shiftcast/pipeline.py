@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.runner import ForecastResult, forecast_queues
+from forecast.runner import ForecastResult, forecast_queues, models_left_out
 from core.config import Config, config_from_dict
 from core.errors import InputError
 from core.output import unguard_frame
@@ -339,6 +339,7 @@ def run_record(run: PlanRun, *, inputs: dict[str, str | Path | None], horizon: s
         "versions": _versions(("dask", "distributed") if dask_scheduler else ()),
         "seconds": {**run.seconds, **(seconds or {})},
         "queues": queues,
+        "models_left_out": models_left_out(run.config),
         "failures": run.failures,
         "missing": _missing_outputs(run, shifts=shifts, roster=roster),
         "notes": notes,

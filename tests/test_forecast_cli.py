@@ -1,6 +1,7 @@
 """``shiftcast forecast`` and ``shiftcast backtest`` as a user runs them."""
 
 import sqlite3
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from forecast_helpers import iso, make_history
 from shiftcast.cli import main
 from core.output import write_folder
 from core.schema import validate_frame_a
+from forecast.models import LEFT_OUT_BY_DEFAULT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,7 +85,9 @@ def test_backtest_writes_the_accuracy_table(tmp_path, history_file, capsys):
     assert code == 0, err
     table = pd.read_csv(out / "backtest.csv")
     assert {"wmape", "mase", "bias", "peak_wmape", "coverage_p10_p90", "chosen"} <= set(table.columns)
-    assert set(table["model"]) >= {"seasonal_naive", "slot_median_8w", "top_down_ets", "mstl"}
+    assert set(table["model"]) >= {"seasonal_naive", "slot_median_8w", "top_down_ets", "top_down_sarimax"}
+    assert "mstl" not in set(table["model"])  # left out by default (forecast.models.LEFT_OUT_BY_DEFAULT)
+    assert json.loads((out / "run.json").read_text())["models_left_out"] == {"mstl": LEFT_OUT_BY_DEFAULT["mstl"]}
     assert (table["folds"] == 7).all()  # 2-day horizon: folds raised so that 14 days are scored
 
 

@@ -90,13 +90,15 @@ def test_forecast_backtest_notebook(tmp_path, monkeypatch):
     summary = run_notebook("02_forecast_backtest.ipynb", tmp_path, monkeypatch)
     assert summary["queues"] == ["chat_en", "voice_en"]
     assert summary["folds"] == 4
-    assert {"seasonal_naive", "slot_median_8w", "top_down_ets", "mstl"} <= set(summary["models"])
+    assert {"seasonal_naive", "slot_median_8w", "top_down_ets", "top_down_sarimax"} <= set(summary["models"])
+    assert "mstl" not in summary["models"]  # left out by default
     for queue, choice in summary["choices"].items():
         assert choice["chosen"] != "seasonal_naive", queue
         assert choice["wmape"] < 0.95 * choice["seasonal_naive_wmape"], queue
         assert 0.7 <= choice["coverage_p10_p90"] <= 0.9, queue
     # fitting each model by hand at the last origin reproduces the backtest's last fold
     assert summary["last_fold_match"] < 1e-9
+    assert summary["last_fold_match_ets"] < 0.002  # its backtest fits are warm-started, by hand cold
     assert summary["forecast_days"] == 14
     assert summary["forecast_intervals"] == 14 * 96  # no DST change in the horizon
     assert summary["band_ordered"]

@@ -7,7 +7,7 @@ from typing import Optional
 import pandas as pd
 
 from forecast.ingest import Columns
-from forecast.runner import forecast_queues, progress_steps
+from forecast.runner import forecast_queues, models_left_out, progress_steps
 from shiftcast.cli import history as opts
 from shiftcast.cli.options import duration_seconds
 from core.output import check_out_folder, write_folder
@@ -24,6 +24,7 @@ def run_summary(loaded: opts.Loaded, horizon: str, backtest: pd.DataFrame) -> di
                                 .total_seconds() // 60),
         "horizon": horizon,
         "folds": loaded.config.forecast.folds,
+        "models_left_out": models_left_out(loaded.config),
         "notes": list(loaded.notes),
         "chosen": {row.queue: {"model": row.model, "wmape": round(row.wmape, 4),
                                "coverage_p10_p90": round(row.coverage_p10_p90, 3)}
