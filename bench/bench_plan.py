@@ -131,6 +131,7 @@ def run_once(python: str, history: Path, config: Path, out: Path, workers: int, 
         "forecast_work": sum(s["forecast_and_staff"] for s in per_queue),
         "plan_work": sum(s["shift_plan"] for s in per_queue),
         "plan_max": max((s["shift_plan"] for s in per_queue), default=0.0),
+        "plan_times": sorted(s["shift_plan"] for s in per_queue),
         "task_cpu": sum(s.get("cpu", float("nan")) for s in per_queue),
         "failures": len(record["failures"]), "exit": done.returncode,
         "status": record.get("shift_plan", {}).get("status", "none"), "gap": record.get("shift_plan", {}).get("gap"),
@@ -189,7 +190,10 @@ def main() -> None:
                       f"{middle['plan_work']:.0f} ({middle['plan_max']:.1f}) | {middle['task_cpu']:.0f} | "
                       f"{middle['failures']} | {middle['status']} ({middle['gap'] or 0:.1%}) | {middle['load']:.1f} |", flush=True)
                 if middle["cost"] is not None:
-                    print(f"|  |  | shift plan cost {middle['cost']:,.1f} |", flush=True)
+                    times = np.array(middle["plan_times"])
+                    print(f"|  |  | shift plan cost {middle['cost']:,.1f}; queues' shift plans: median "
+                          f"{np.median(times):.1f} s, {(times >= 10).sum()} took 10 s or more "
+                          f"({times[times >= 10].sum():.0f} s of the {times.sum():.0f} s) |", flush=True)
                 if middle["seat_cap"]:
                     print(f"|  |  | seat cap: {middle['seat_cap']} |", flush=True)
     print()
