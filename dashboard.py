@@ -136,7 +136,7 @@ def forecast_upload(table: pd.DataFrame, mapping: tuple, ignore: dict, _config, 
     _config, hour_notes = with_history_hours(_config, ingested.frame)
     horizon = pd.Timedelta(days=_config.forecast.horizon_days)
     total, done = progress_steps(ingested.frame, _config, horizon), 0
-    bar = st.progress(0.0, text="Forecasting the upload: backtesting every model...")
+    bar = st.progress(0.0, text="Forecasting the upload: backtesting the models...")
 
     def advance(queue: str) -> None:
         nonlocal done

@@ -195,7 +195,7 @@ def main() -> None:
     parser.add_argument("--no-prophet", action="store_true", help="skip Prophet even when installed")
     parser.add_argument("--speed-only", action="store_true", help="only the speed figure")
     parser.add_argument("--models", default="", help="comma-separated [forecast] models the automatic choice "
-                                                     "backtests (default: all)")
+                                                     "backtests (default: the default set, all but mstl)")
     args = parser.parse_args()
     models = [name for name in args.models.split(",") if name]
     if not REAL.is_dir():

@@ -6,7 +6,7 @@ swell, a trend, holiday dips, incident surges, Poisson counts, levels from 2 to 
 contacts per peak interval), written as one CSV. The command is run as a user runs it
 (``python -m shiftcast plan --history ... --config ... --out ... --workers W``, a new
 process each time, no ``--agents``: a roster of named agents spans all queues and is not
-part of this scaling question), with the product's defaults: every model, 4 backtest
+part of this scaling question), with the product's defaults: the default models (all but mstl), 4 backtest
 folds, 14 days ahead, and the sample desk's queue defaults and shift rules
 (data/shiftcast.toml: voice at 80/20, 8-hour shifts starting every 30 minutes with a
 placed 30-minute break); ``--models`` picks a cheaper model set. ``max_agents`` is set
@@ -146,7 +146,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=None,
                         help="runs per case (default: 3 for one queue, 1 for more; the median is shown)")
-    parser.add_argument("--models", default="", help="comma-separated [forecast] models (default: all)")
+    parser.add_argument("--models", default="", help="comma-separated [forecast] models (default: the default set, all but mstl)")
     parser.add_argument("--shift-time-limit", type=float, default=None,
                         help="[shifts] time_limit_seconds per queue (default: the sample's 60)")
     parser.add_argument("--no-shifts", action="store_true", help="pass --no-shifts: forecast and staff only")

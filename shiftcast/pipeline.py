@@ -211,7 +211,8 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
 
     began = time.perf_counter()
     if stage is not None and shifts:
-        stage(f"shift plan (a seat-capped one: up to {config.shifts.time_limit_seconds:g} s)")
+        stage(f"shift plan (when the queues' plans break shifts.max_agents: up to "
+              f"{config.shifts.time_limit_seconds:g} s more)")
     plans = {queue: results[queue].shift_plan for queue in done if results[queue].shift_plan is not None}
     shift_plan = _shift_plan(plans, table, config, failures)
     seconds["shift_plan"] = round(time.perf_counter() - began, 3)

@@ -7,7 +7,7 @@ Local workers start from a fork server (not a fork of this process, whose thread
 as a progress bar's, may hold locks) that has imported the pipeline once, and end when
 this process does, even when it is killed. A local worker that dies (killed, out of
 memory) breaks Python's process pool and fails every unfinished task with it. Here it
-costs only the queues that were running: each worker says which queue it starts, the
+costs only the queues that were running: each worker says which task it starts, the
 queues that had not started go on in a new pool, and those that were running are retried
 one at a time, each alone in its own process, whose exit status says why if it dies
 again. A Dask cluster reschedules a dead worker's tasks itself.
@@ -32,7 +32,7 @@ __all__ = ["Outcome", "error_message", "run_tasks"]
 # imported once by the fork server local workers start from; the models import statsmodels lazily
 _PRELOAD = ("shiftcast.pipeline", "statsmodels.tsa.exponential_smoothing.ets", "statsmodels.tsa.statespace.sarimax",
             "statsmodels.tsa.seasonal")
-_STARTED = None  # in a pool's worker: the queue it writes each task's queue name to as the task starts
+_STARTED = None  # in a pool's worker: the pipe it writes each task's number to as the task starts
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,19 @@ def _local(function: Callable, parts: dict[str, object], shared: object, workers
     """Outcomes from local worker pools; a pool broken by a dead worker is replaced (module docstring)."""
     context = _context()
     waiting, running_when_died = list(parts), []
+    number = {queue: n for n, queue in enumerate(parts)}  # what a worker reports as it starts a queue
     while waiting:
-        started = context.SimpleQueue()
+        started = _Started(context)
         pool = ProcessPoolExecutor(max_workers=min(workers, len(waiting)), mp_context=context,
-                                   initializer=_start_worker, initargs=(started,))
+                                   initializer=_start_worker, initargs=(started.writer,))
+        lost: list[str] = []
         try:
-            futures = {pool.submit(_tracked, function, queue, parts[queue], shared): queue for queue in waiting}
-            lost = []
+            futures = {}
+            for queue in waiting:
+                try:
+                    futures[pool.submit(_tracked, function, number[queue], parts[queue], shared)] = queue
+                except BrokenProcessPool:  # a worker died while the queues were handed out
+                    lost.append(queue)
             for future in as_completed(futures):
                 queue = futures[future]
                 try:
@@ -101,12 +107,49 @@ def _local(function: Callable, parts: dict[str, object], shared: object, workers
                 yield Outcome(queue, value)
         finally:  # on an error or Ctrl-C, do not start the queues still waiting
             pool.shutdown(wait=True, cancel_futures=True)
-        ran = _drain(started)
-        suspects = [queue for queue in lost if queue in ran] or lost  # none started: the pool itself failed
+            ran = started.close()
+        suspects = [queue for queue in lost if number[queue] in ran]
+        if lost and not suspects:  # no queue ever started: the pool itself cannot run here
+            yield from _here(function, {queue: parts[queue] for queue in lost}, shared)
+            break
         running_when_died += suspects
         waiting = [queue for queue in lost if queue not in suspects]
     for queue in running_when_died:
         yield _alone(context, function, queue, parts[queue], shared)
+
+
+def _here(function: Callable, parts: dict[str, object], shared: object) -> Iterator[Outcome]:
+    """The queues a broken pool never started, run in this process; the first says why."""
+    for number, (queue, part) in enumerate(parts.items()):
+        note = (f"the worker processes died before any of {len(parts)} queue(s) started in them; those ran in "
+                f"this process instead") if number == 0 else None
+        yield Outcome(queue, *_run(function, part, shared), note=note)
+
+
+class _Started:
+    """The numbers of the tasks a pool's workers start, read as they come (a thread empties the
+    pipe, so workers never block on a full one). Each number is one small write, which a pipe
+    delivers whole even when the writer is killed, so no lock is shared with the workers."""
+
+    def __init__(self, context) -> None:
+        self.reader, self.writer = context.Pipe(duplex=False)
+        self.numbers: set[int] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="queues-started", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._stop.is_set() or self.reader.poll(0):
+            if self.reader.poll(0.05):
+                self.numbers.add(int(self.reader.recv_bytes()))
+
+    def close(self) -> set[int]:
+        """Stop reading (after the pool has ended) and return every number read."""
+        self._stop.set()
+        self._thread.join()
+        self.reader.close()
+        self.writer.close()
+        return self.numbers
 
 
 def _context():
@@ -125,19 +168,10 @@ def _start_worker(started) -> None:
     _end_with_parent()
 
 
-def _tracked(function: Callable, queue: str, part: object, shared: object) -> object:
-    """``function(part, shared)`` in a pool's worker, after saying that ``queue`` started."""
-    _STARTED.put(queue)
+def _tracked(function: Callable, number: int, part: object, shared: object) -> object:
+    """``function(part, shared)`` in a pool's worker, after saying that task ``number`` started."""
+    _STARTED.send_bytes(str(number).encode())
     return function(part, shared)
-
-
-def _drain(started) -> set[str]:
-    """The queue names a pool's workers reported starting."""
-    names = set()
-    while not started.empty():
-        names.add(started.get())
-    started.close()
-    return names
 
 
 def _alone(context, function: Callable, queue: str, part: object, shared: object) -> Outcome:
@@ -153,23 +187,32 @@ def _alone(context, function: Callable, queue: str, part: object, shared: object
         return Outcome(queue, error=f"the worker process running it died, and again when retried alone "
                                     f"({_exit_status(process.exitcode)}); plan it with fewer --workers or on a "
                                     f"machine with more memory")
-    finally:
+    finally:  # also on Ctrl-C: the retry must not outlive the run
         reader.close()
-    process.join()
+        if process.is_alive():
+            process.terminate()
+        process.join()
     return Outcome(queue, value, error, note=f"{queue}: a worker process died while it ran beside other queues; "
                                              f"retried alone, it {'finished' if error is None else 'failed'}")
 
 
 def _child(writer, function: Callable, part: object, shared: object) -> None:
     _end_with_parent()
-    writer.send(_run(function, part, shared))
+    outcome = _run(function, part, shared)
+    try:
+        writer.send(outcome)
+    except Exception as error:  # noqa: BLE001 - e.g. a result that cannot be pickled: say so, do not die
+        writer.send((None, f"its result could not be sent back ({error_message(error)})"))
     writer.close()
 
 
 def _exit_status(code: int | None) -> str:
     """A process's exit code in words: killed by a signal (negative codes) or exited with a code."""
     if code is not None and code < 0:
-        name = signal.Signals(-code).name
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:  # a real-time signal has no name
+            return f"killed by signal {-code}"
         return f"killed by {name}" + (", as the system does when it runs out of memory" if name == "SIGKILL" else "")
     return f"exit code {code}"
 

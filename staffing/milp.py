@@ -165,7 +165,10 @@ def solve(
     began = time.perf_counter()
     c, lower, upper = (np.asarray(v, dtype=float) for v in (c, lower, upper))
     kept = np.flatnonzero((lower != 0) | (upper != 0))  # columns fixed at zero are left out of every step
-    if not kept.size:  # nothing to decide: every column is zero (feasible, as callers guarantee)
+    if not kept.size:  # nothing to decide: every column is zero
+        if (np.asarray(row_lower) > 1e-9).any() or (np.asarray(row_upper) < -1e-9).any():
+            raise ValueError("the problem has no feasible point: every column is fixed at zero and a row needs a "
+                             "non-zero sum (callers add slack columns)")
         return Solution(np.zeros(c.size), 0.0, 0.0, 0.0, "optimal", time.perf_counter() - began)
     if kept.size < c.size:
         part = solve(c[kept], np.asarray(integer, dtype=bool)[kept], lower[kept], upper[kept],

@@ -151,3 +151,12 @@ def test_ets_fits_warm_started_from_a_shorter_history_reach_the_same_likelihood(
     sarimax = TopDown(daily="sarimax").warm_start(TopDown(daily="sarimax").fit(short))
     assert not hasattr(sarimax, "start_")  # left cold: warm, it stopped at lower likelihoods
     assert not hasattr(TopDown(daily="ets").warm_start(SeasonalNaive().fit(short)), "start_")
+
+
+def test_a_warm_start_out_of_weekly_phase_is_not_used():
+    """A fit 3 days earlier has its initial seasonal states 3 days out of phase: cold instead."""
+    full = make_history(days=120, seed=3)
+    short = full[full["interval_start"] < full["interval_start"].min() + pd.Timedelta(days=117)]
+    cold = TopDown(daily="ets").fit(full)
+    warm = TopDown(daily="ets").warm_start(TopDown(daily="ets").fit(short)).fit(full)
+    assert np.array_equal(np.asarray(warm.daily_model_.params), np.asarray(cold.daily_model_.params))

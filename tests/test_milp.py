@@ -92,3 +92,6 @@ def test_a_problem_with_nothing_to_decide_is_all_zeros():
     problem |= dict(upper=np.zeros(10), row_lower=np.zeros(5))
     solution = _solve(problem)
     assert solution.objective == 0 and not solution.x.any() and solution.status == "optimal"
+    problem["row_lower"] = np.ones(5)
+    with pytest.raises(ValueError, match="no feasible point: every column is fixed at zero"):
+        _solve(problem)

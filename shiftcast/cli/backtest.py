@@ -1,4 +1,4 @@
-"""``shiftcast backtest``: history -> DIR/backtest.csv, the accuracy of every model per queue."""
+"""``shiftcast backtest``: history -> DIR/backtest.csv, the accuracy of each model per queue."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def command(
     ignore: opts.IgnoreOpt = None,
     quiet: opts.QuietOpt = False,
 ) -> None:
-    """Rolling-origin accuracy (wMAPE, MASE, bias, peak error, band coverage) of every model per queue."""
+    """Rolling-origin accuracy (wMAPE, MASE, bias, peak error, band coverage) of each model per queue ([forecast] models; default: all but mstl)."""
     check_out_folder(out, inputs=(history, config, events))
     delta = pd.Timedelta(seconds=duration_seconds(horizon, option="--horizon"))
     loaded = opts.load_inputs(history=history, config=config, interval=interval, events=events, query=query,

@@ -101,8 +101,8 @@ def command(
                        start=first_day, week_start=week_day,
                        workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
                        progress=lambda queue: bar.update(task, advance=1, description=f"{label} ({queue} done)"),
-                       stage=lambda text: bar.update(task, description=text))
-        bar.update(task, description="report")
+                       stage=lambda text: bar.reset(task, total=None, completed=queues, description=text))
+        bar.reset(task, total=None, completed=queues, description="report")
         stage = time.perf_counter()
         report = build_report(run)
         seconds["report"] = round(time.perf_counter() - stage, 3)
@@ -112,7 +112,7 @@ def command(
                             roster=team is not None,
                             notes=(*loaded.notes, *(["--no-shifts: no shift plan and no roster"] if no_shifts else [])),
                             seconds=seconds)
-        bar.update(task, description=f"writing {out}")
+        bar.reset(task, total=None, completed=queues, description=f"writing {out}")
         write_folder(out, plan_files(run, record, report), command="plan")
     snapshot = store.save_forecast(run.forecast.forecast, command="plan")
 
@@ -127,8 +127,8 @@ def command(
                       f"forecast from {run.forecast.forecast['interval_start'].min().date()}): {int(plan.shifts['agents'].sum()):,} shifts, {plan.paid_agent_hours:,.0f} paid "
                       f"agent-hours, {plan.status} (gap {plan.gap:.2%})", markup=False)
         cause = shortfall_cause(plan, settings.shifts.max_agents)
-        if cause is not None:
-            console.print(f"SHORT {plan.shortfall_agent_hours:,.1f} agent-hours: {cause}", markup=False)
+        if cause is not None:  # a warning: shown with --quiet too
+            print(f"shiftcast: SHORT {plan.shortfall_agent_hours:,.1f} agent-hours: {cause}", file=sys.stderr)
     if "skill_groups" in record:
         facts = record["skill_groups"]
         levels = ", ".join(f"{q} {v:.1%}" for q, v in facts["simulated_service_level"].items())
@@ -148,7 +148,10 @@ def command(
     console.print(f"wrote {out}/ (report.html, run.json and the tables) in {time.perf_counter() - began:.1f} s; "
                   f"forecast stored as snapshot {snapshot} in {store.shown}", markup=False)
     for note in record["notes"]:
-        console.print(f"note: {note}", markup=False)
+        if note in run.notes:  # the run's own (a worker that died, skill groups not used): shown with --quiet too
+            print(f"shiftcast: note: {note}", file=sys.stderr)
+        else:
+            console.print(f"note: {note}", markup=False)
     for name, message in run.failures.items():
         print(f"shiftcast: {name} failed: {message}", file=sys.stderr)
     for name, reason in record["missing"].items():
