@@ -1,4 +1,5 @@
-"""Shared fixtures: paths to the project's sample data and the real data sets."""
+"""Shared fixtures: paths to the project's sample data and the real data sets, and the test
+process's ``__main__`` module kept as it was."""
 
 from __future__ import annotations
 
@@ -16,6 +17,17 @@ REAL_DATA = ROOT.parent / "shared" / "data" / "real"
 
 settings.register_profile("ci", max_examples=40, deadline=None)
 settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True)
+def _main_module_kept():
+    """Streamlit's AppTest installs the dashboard script as ``sys.modules["__main__"]`` and
+    leaves it there. Worker processes started afterwards (fork server, spawn) re-run the
+    main module first: each would plan the sample desk in dashboard.py before its task,
+    minutes per worker. Put the test process's own back after every test."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
