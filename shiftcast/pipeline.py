@@ -176,6 +176,7 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     ``PlanRun.failures``.
     """
     start_source = "--start"
+    stage = stage or (lambda text: None)
     if start is None:  # one start for every queue, so their plans share a week
         start, start_source = forecast_start(history), "the plan's start (the day after the latest history of any queue)"
     parts = dict(tuple(history.groupby("queue", sort=True)))
@@ -210,7 +211,7 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
             failures[f"{SHIFT_PLAN} ({queue})"] = results[queue].shift_error
 
     began = time.perf_counter()
-    if stage is not None and shifts:
+    if shifts:
         stage(f"shift plan (when the queues' plans break shifts.max_agents: up to "
               f"{config.shifts.time_limit_seconds:g} s more)")
     plans = {queue: results[queue].shift_plan for queue in done if results[queue].shift_plan is not None}
@@ -219,8 +220,7 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
     skill_plan = dedicated_plan = None
     if shift_plan is not None and agents is not None and config.skills.plan_by_group:
         began = time.perf_counter()
-        if stage is not None:
-            stage("skill groups")
+        stage("skill groups")
         try:
             skill_plan = plan_groups(forecast.forecast, table, agents, config,
                                      interval_seconds=shift_plan.interval_minutes * 60, week_start=shift_plan.week_start)
@@ -234,8 +234,7 @@ def run_plan(history: pd.DataFrame, config: Config, *, horizon: pd.Timedelta, ev
         failures[ROSTER] = "skipped: there is no shift plan to roster the agents onto"
     if shift_plan is not None and agents is not None:
         began = time.perf_counter()
-        if stage is not None:
-            stage("roster")
+        stage("roster")
         try:
             roster = assign_roster(shift_plan, agents if skill_plan is None else skill_plan.agents, config)
         except Exception as error:  # noqa: BLE001 - the plan is still written

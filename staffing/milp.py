@@ -163,24 +163,18 @@ def solve(
     the setting to raise.
     """
     began = time.perf_counter()
+    deadline = began + time_limit_seconds
     c, lower, upper = (np.asarray(v, dtype=float) for v in (c, lower, upper))
+    row_lower, row_upper = np.asarray(row_lower, dtype=float), np.asarray(row_upper, dtype=float)
+    n_columns = c.size
     kept = np.flatnonzero((lower != 0) | (upper != 0))  # columns fixed at zero are left out of every step
     if not kept.size:  # nothing to decide: every column is zero
-        if (np.asarray(row_lower) > 1e-9).any() or (np.asarray(row_upper) < -1e-9).any():
+        if (row_lower > 1e-9).any() or (row_upper < -1e-9).any():
             raise ValueError("the problem has no feasible point: every column is fixed at zero and a row needs a "
                              "non-zero sum (callers add slack columns)")
-        return Solution(np.zeros(c.size), 0.0, 0.0, 0.0, "optimal", time.perf_counter() - began)
-    if kept.size < c.size:
-        part = solve(c[kept], np.asarray(integer, dtype=bool)[kept], lower[kept], upper[kept],
-                     sp.csc_array(matrix)[:, kept], row_lower, row_upper, time_limit_seconds=time_limit_seconds,
-                     mip_rel_gap=mip_rel_gap, time_limit_setting=time_limit_setting)
-        x = np.zeros(c.size)
-        x[kept] = part.x
-        return Solution(x, part.objective, part.bound, part.gap, part.status, time.perf_counter() - began)
-    deadline = began + time_limit_seconds
-    matrix = sp.csr_array(matrix)
-    row_lower, row_upper = np.asarray(row_lower, dtype=float), np.asarray(row_upper, dtype=float)
-    integer = np.asarray(integer, dtype=bool)
+        return Solution(np.zeros(n_columns), 0.0, 0.0, 0.0, "optimal", time.perf_counter() - began)
+    c, lower, upper, integer = c[kept], lower[kept], upper[kept], np.asarray(integer, dtype=bool)[kept]
+    matrix = sp.csr_array(sp.csc_array(matrix)[:, kept])
 
     best_x, best_value = None, np.inf
     # with costs and columns >= 0, 0 bounds the optimum even when no LP finishes (the gap then reads at most 100%)
@@ -213,7 +207,9 @@ def solve(
     best_x = np.where(integer, np.round(best_x), best_x)
     objective = float(c @ best_x)
     gap = _relative_gap(objective, bound)
-    return Solution(best_x, objective, bound, gap, "optimal" if gap <= mip_rel_gap + 1e-12 else "feasible",
+    x = np.zeros(n_columns)
+    x[kept] = best_x
+    return Solution(x, objective, bound, gap, "optimal" if gap <= mip_rel_gap + 1e-12 else "feasible",
                     time.perf_counter() - began)
 
 

@@ -46,8 +46,8 @@ HandleOpt = Annotated[Optional[str], Opt("--handle-col", help="Contact log: colu
 AbandonedOpt = Annotated[Optional[str], Opt("--abandoned-col", help="Contact log: column with the abandoned flag.")]
 IgnoreOpt = Annotated[Optional[list[str]], Opt("--ignore", help="Rows to leave out, COLUMN=VALUE[,VALUE...], e.g. "
                                                                 "outcome=PHANTOM; repeat for more columns.")]
-QuietOpt = Annotated[bool, Opt("--quiet", "-q", help="No progress bar and no summary on stderr: only failures "
-                                                  "and errors.")]
+QuietOpt = Annotated[bool, Opt("--quiet", "-q", help="No progress bar and no summary on stderr: only failures, "
+                                                  "errors and warnings.")]
 StartOpt = Annotated[Optional[str], Opt("--start", help="First local date to forecast (default: the day after "
                                                        "the history).")]
 

@@ -97,22 +97,26 @@ def command(
     with opts.progress_bar(console) as bar:
         label = "queues: forecast and staff" if no_shifts else "queues: forecast, staff and plan shifts"
         task = bar.add_task(label, total=queues)
+
+        def stage(text: str) -> None:  # after the queues: the time left is unknown
+            bar.reset(task, total=None, completed=queues, description=text)
+
         run = run_plan(loaded.history, settings, horizon=delta, events=loaded.events, agents=team,
                        start=first_day, week_start=week_day,
                        workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
                        progress=lambda queue: bar.update(task, advance=1, description=f"{label} ({queue} done)"),
-                       stage=lambda text: bar.reset(task, total=None, completed=queues, description=text))
-        bar.reset(task, total=None, completed=queues, description="report")
-        stage = time.perf_counter()
+                       stage=stage)
+        stage("report")
+        report_began = time.perf_counter()
         report = build_report(run)
-        seconds["report"] = round(time.perf_counter() - stage, 3)
+        seconds["report"] = round(time.perf_counter() - report_began, 3)
         record = run_record(run, inputs={"history": history if "://" not in history else None, "config": config,
                                          "agents": agents, "events": events},
                             horizon=text, workers=workers, dask_scheduler=dask_scheduler, shifts=not no_shifts,
                             roster=team is not None,
                             notes=(*loaded.notes, *(["--no-shifts: no shift plan and no roster"] if no_shifts else [])),
                             seconds=seconds)
-        bar.reset(task, total=None, completed=queues, description=f"writing {out}")
+        stage(f"writing {out}")
         write_folder(out, plan_files(run, record, report), command="plan")
     snapshot = store.save_forecast(run.forecast.forecast, command="plan")
 
