@@ -66,7 +66,6 @@ class Backtest:
     scales: np.ndarray
     models: dict[str, Model]
     dropped: dict[str, str] = field(default_factory=dict)  # model -> why it could not forecast this queue
-    last_fits: dict[str, Model] = field(default_factory=dict)  # model -> fitted on the last fold (warm starts)
 
     def prediction(self, name: str) -> np.ndarray:
         """Fold forecasts of a model or of an ensemble row ``mean(a+b)``."""
@@ -75,11 +74,10 @@ class Backtest:
         return self.predicted[name]
 
     def model(self, name: str) -> Model:
-        """An unfitted model for a table row, a single model or the :class:`Ensemble` it names,
-        warm-started from its last fold's fit."""
+        """An unfitted model for a table row, a single model or the :class:`Ensemble` it names."""
         if name.startswith("mean("):
             return Ensemble(tuple(self.model(m) for m in ensemble_members(name)))
-        return self.models[name].clone().warm_start(self.last_fits.get(name))
+        return self.models[name].clone()
 
 
 def ensemble_name(members: list[str]) -> str:
@@ -113,18 +111,16 @@ def rolling_origin(grid: Grid, models: dict[str, Model], *, horizon_days: int, f
                        for s in starts])
     predicted = {name: np.empty_like(actual) for name in models}
     dropped: dict[str, str] = {}
-    last_fits: dict[str, Model] = {}  # each fold's fit starts from the previous fold's
     scales = np.empty(len(starts))
     for fold, start in enumerate(starts):
         training = prepare(grid.head(start), calendar, exclude_outliers=exclude_outliers, threshold=threshold)
         scales[fold] = _weekly_change(grid.values[:start], observed[:start])
         for name, model in models.items():
             if name not in dropped:
-                fresh = model.clone().warm_start(last_fits.get(name))
-                predicted[name][fold], problem = fit_and_forecast(fresh, training, horizon_days, fold=fold + 1)
+                predicted[name][fold], problem = fit_and_forecast(model.clone(), training, horizon_days,
+                                                                  fold=fold + 1)
                 if problem is not None:
                     dropped[name] = problem
-                last_fits[name] = fresh
         if on_fold is not None:
             on_fold()
     if REFERENCE in dropped:
@@ -133,7 +129,7 @@ def rolling_origin(grid: Grid, models: dict[str, Model], *, horizon_days: int, f
     days = [grid.first_day + pd.Timedelta(days=s) for s in starts]
     kept = [name for name in models if name not in dropped]
     return Backtest(grid.queue, days, actual, {name: predicted[name] for name in kept}, scales,
-                    {name: models[name] for name in kept}, dropped, {name: last_fits[name] for name in kept})
+                    {name: models[name] for name in kept}, dropped)
 
 
 def fit_and_forecast(model: Model, training, horizon_days: int, *, fold: int | None = None

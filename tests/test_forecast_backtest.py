@@ -9,7 +9,7 @@ from forecast.bands import POISSON_BAND, Band
 from forecast.calendar import read_events
 from forecast.clean import cleaning_summary, prepare
 from forecast.grid import Grid
-from forecast.models import SeasonalAverage, SeasonalNaive, TopDown
+from forecast.models import SeasonalAverage, SeasonalNaive
 from forecast.peaks import daily_peaks, weekday_hour_heatmap
 from forecast.runner import backtest_queues, forecast_queues
 from forecast_helpers import make_history
@@ -53,25 +53,6 @@ def test_a_backtest_needs_room_for_one_fold():
     grid = Grid.from_frame(make_history(days=20), "Europe/Malta", 30)
     with pytest.raises(InputError, match="too short to backtest a 7-day horizon: it covers 20 days and needs at least 21"):
         rolling_origin(grid, {"naive": SeasonalNaive()}, horizon_days=7, folds=4)
-
-
-def test_each_fold_and_the_final_fit_start_from_the_previous_folds_ets_fit(monkeypatch):
-    grid = Grid.from_frame(make_history(days=63), "Europe/Malta", 30)
-    starts = []
-    learn = TopDown._fit_daily
-
-    def recorded(self, series, period):
-        starts.append(getattr(self, "start_", (None, (), None))[2])
-        return learn(self, series, period)
-
-    monkeypatch.setattr(TopDown, "_fit_daily", recorded)
-    backtest = rolling_origin(grid, {"seasonal_naive": SeasonalNaive(), "ets": TopDown(daily="ets")},
-                              horizon_days=7, folds=3)
-    assert starts[0] is None and all(start is not None for start in starts[1:]) and len(starts) == 3
-    last = backtest.last_fits["ets"].daily_model_.params
-    assert np.array_equal(backtest.model("ets").start_[2], last)
-    member = backtest.model("mean(ets+seasonal_naive)").members[0]
-    assert np.array_equal(member.start_[2], last)  # an ensemble's members too
 
 
 def test_selection_combines_the_models_that_beat_seasonal_naive_and_keeps_the_table():

@@ -137,26 +137,15 @@ def test_the_model_base_class_is_abstract(history):
         Model().fit(history)
 
 
-def test_ets_fits_warm_started_from_a_shorter_history_reach_the_same_likelihood():
-    """The backtest's later folds and the final fit start ETS's search where the previous
-    fold's ended: the same optimum as a cold start (a few function evaluations fewer)."""
-    full = make_history(days=120, seed=3)
-    short = full[full["interval_start"] < full["interval_start"].min() + pd.Timedelta(days=106)]
-    earlier = TopDown(daily="ets").fit(short)
-    cold = TopDown(daily="ets").fit(full)
-    warm = TopDown(daily="ets").warm_start(earlier).fit(full)
-    assert warm.start_[0] == earlier.daily_model_.model.error
-    assert warm.daily_model_.llf == pytest.approx(cold.daily_model_.llf, abs=0.05)
-    assert np.allclose(warm.predict(7)["volume"], cold.predict(7)["volume"], rtol=0.01)
-    sarimax = TopDown(daily="sarimax").warm_start(TopDown(daily="sarimax").fit(short))
-    assert not hasattr(sarimax, "start_")  # left cold: warm, it stopped at lower likelihoods
-    assert not hasattr(TopDown(daily="ets").warm_start(SeasonalNaive().fit(short)), "start_")
-
-
-def test_a_warm_start_out_of_weekly_phase_is_not_used():
-    """A fit 3 days earlier has its initial seasonal states 3 days out of phase: cold instead."""
-    full = make_history(days=120, seed=3)
-    short = full[full["interval_start"] < full["interval_start"].min() + pd.Timedelta(days=117)]
-    cold = TopDown(daily="ets").fit(full)
-    warm = TopDown(daily="ets").warm_start(TopDown(daily="ets").fit(short)).fit(full)
-    assert np.array_equal(np.asarray(warm.daily_model_.params), np.asarray(cold.daily_model_.params))
+def test_ets_takes_its_initial_states_from_the_first_weeks_and_estimates_them_on_short_histories():
+    """Heuristic initial states (4 parameters to search, several times faster) once the daily
+    totals hold what statsmodels needs for them (14 for a 5-day week, 16 for 7); estimated below."""
+    fitted = TopDown(daily="ets").fit(make_history(days=120, seed=3))
+    assert fitted.daily_model_.model.initialization_method == "heuristic"
+    assert len(fitted.daily_model_.params) == 4  # alpha, beta, gamma, phi
+    assert np.isfinite(fitted.predict(7)["volume"]).all()
+    weekdays = 100 + 10 * np.tile([1.0, 1.2, 1.1, 0.9, 0.8], 3)
+    for days, method in ((12, "estimated"), (14, "heuristic")):
+        model, _ = TopDown(daily="ets")._fit_daily(weekdays[:days], period=5)
+        assert model.model.initialization_method == method and model.model.seasonal_periods == 5
+        assert np.isfinite(model.forecast(5)).all()
