@@ -9,9 +9,9 @@ steps (an LP-based restricted master heuristic, "price and branch"):
 1. Solve the LP relaxation (interior point, then crossover to a vertex, whose support
    is small). Its value is a lower bound on the optimum.
 2. Solve the MILP restricted to the integer columns the LP uses, with at most a quarter of the
-   time left (a twentieth in small problems, below) (every continuous column, such as a shortfall slack, is kept, so the
-   restricted problem is feasible whenever the full one is, and its LP optimum is the
-   full one's). Its value is an upper bound; on the same week it is within 0.2% of the
+   time left, a twentieth in small problems (below). Every continuous column, such as a
+   shortfall slack, is kept, so the restricted problem is feasible whenever the full one
+   is, and its LP optimum is the full one's. Its value is an upper bound; on the same week it is within 0.2% of the
    bound in seconds. If it finds no solution in its share, it gets all the time left.
 3. If ``(upper - lower) / upper`` is still above ``mip_rel_gap`` and time is left, or the
    LP did not finish, solve the full MILP with the time left; keep the better solution
@@ -24,8 +24,8 @@ steps (an LP-based restricted master heuristic, "price and branch"):
    ``bench/bench_plan.py`` that took 8% less time than a quarter (490 s against 535 s), no
    plan costlier, and the others finish step 2 in well under a second either way. Large
    problems (the sample desk's skill groups, four groups' columns in one model) keep a
-   quarter: without step 2 that plan ended 15% above its bound after a minute, with it
-   within 0.4% in seconds.
+   quarter: with step 2 cut to a tenth of a second that plan ended 15% above its bound
+   after a minute, with a quarter within 0.4% in seconds.
 
 The reported gap is always against a proven lower bound, so "optimal" means "proven
 within ``mip_rel_gap`` of optimal". HiGHS checks its time limit between steps of its
