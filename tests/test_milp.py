@@ -69,9 +69,21 @@ def test_a_restricted_milp_without_a_solution_in_its_share_gets_the_rest_of_the_
     monkeypatch.setattr(milp, "_milp", first_finds_nothing)
     solution = _solve(_cyclic_cover(), time_limit_seconds=8.0)
     assert solution.objective == 3.0 and solution.status == "optimal"
-    # the restricted MILP with a quarter of the time, again with all the time left, then the
+    # the restricted MILP with its share of the time, again with all the time left, then the
     # full MILP to prove the LP bound of 2.5 cannot be reached (here the LP uses every column)
     assert len(calls) == 3 and calls[0][1] <= 0.25 * 8.0 < calls[1][1]
+
+
+@pytest.mark.parametrize("small_columns, share", [(20_000, 0.05), (1, 0.25)])
+def test_the_restricted_milp_gets_a_twentieth_of_the_time_in_small_problems_a_quarter_in_large(
+        monkeypatch, small_columns, share):
+    limits: list[float] = []
+    real = milp._milp
+    monkeypatch.setattr(milp, "_SMALL_COLUMNS", small_columns)  # 1: the 5 shift columns make a large problem
+    monkeypatch.setattr(milp, "_milp", lambda *args: limits.append(args[-2]) or real(*args))
+    solution = _solve(_cyclic_cover(), time_limit_seconds=8.0)
+    assert solution.objective == 3.0
+    assert 0.9 * share * 8.0 < limits[0] <= share * 8.0
 
 
 def test_columns_fixed_at_zero_are_left_out_and_come_back_as_zero(monkeypatch):
