@@ -313,12 +313,12 @@ class TopDown(Model):
             warnings.simplefilter("ignore", UserWarning)
             if self.daily == "ets":
                 kind = "mul" if series.min() > 0 else "add"
-                # initial states from the first cycles (Hyndman & Athanasopoulos 2.6) rather than
-                # estimated: 4 parameters instead of 4 + period + 2, several times faster
-                heuristic = len(series) >= (max(10 + 2 * (period // 2), 2 * period) if seasonal else 10)
-                model = ETSModel(series, error=kind, trend="add", damped_trend=True,
-                                 seasonal=kind if seasonal else None, seasonal_periods=period if seasonal else None,
-                                 initialization_method="heuristic" if heuristic else "estimated")
+                form = dict(error=kind, trend="add", damped_trend=True, seasonal=kind if seasonal else None,
+                            seasonal_periods=period if seasonal else None)
+                try:  # initial states from the first cycles (Hyndman & Athanasopoulos 2.6): 4 parameters
+                    model = ETSModel(series, initialization_method="heuristic", **form)  # not 4 + period + 2
+                except ValueError:  # too few totals for the heuristic (statsmodels' rule): estimated
+                    model = ETSModel(series, initialization_method="estimated", **form)
                 return model.fit(disp=False), None
             logged = np.log1p(series)
             if not seasonal:

@@ -11,8 +11,8 @@ steps (an LP-based restricted master heuristic, "price and branch"):
 2. Solve the MILP restricted to the integer columns the LP uses, with at most a quarter of the
    time left, a twentieth in small problems (below). Every continuous column, such as a
    shortfall slack, is kept, so the restricted problem is feasible whenever the full one
-   is, and its LP optimum is the full one's. Its value is an upper bound; on the same week it is within 0.2% of the
-   bound in seconds. If it finds no solution in its share, it gets all the time left.
+   is, and its LP optimum is the full one's. Its value is an upper bound; on the same
+   week it is within 0.2% of the bound in seconds. If it finds no solution in its share, it gets all the time left.
 3. If ``(upper - lower) / upper`` is still above ``mip_rel_gap`` and time is left, or the
    LP did not finish, solve the full MILP with the time left; keep the better solution
    and the better of the two bounds. This step matters for small problems (a queue
@@ -121,9 +121,9 @@ class MilpModel:
 
 
 _MIN_FULL_SECONDS = 1.0  # the full MILP of step 3 runs only with at least this much time left
-_RESTRICTED_SHARE = 0.25  # step 2 gets at most this share of the time left after the LP...
-_SMALL_RESTRICTED_SHARE = 0.05  # ...or this share in problems with fewer than _SMALL_COLUMNS integer columns
-_SMALL_COLUMNS = 20_000
+_RESTRICTED_SHARE = 0.25  # step 2 gets at most this share of the time left after the LP,
+_SMALL_RESTRICTED_SHARE = 0.05  # or this share in a small problem:
+_SMALL_COLUMNS = 20_000  # fewer integer columns than this
 
 
 def _relative_gap(objective: float, bound: float) -> float:
