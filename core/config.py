@@ -211,6 +211,9 @@ class ShiftRules(_Section):
     plan_to: Literal["requirement", "daily_service_level", "weekly_service_level"] = "requirement"
     time_limit_seconds: float = Field(60.0, gt=0)  # solver time limit; the best plan found is returned
     mip_rel_gap: float = Field(0.005, ge=0, lt=1)  # stop when cost is proven within this share of optimal
+    # or within this many of the cheapest shift's cost (a small queue's mip_rel_gap is a fraction of one
+    # shift, and proving that costs most of the time limit); 0: mip_rel_gap alone
+    mip_gap_shifts: float = Field(1.0, ge=0)
 
     @field_validator("earliest_start", "latest_start")
     @classmethod

@@ -6,7 +6,8 @@ formulation of shift scheduling with explicit break placement (Aykin 1996, "Opti
 shift scheduling with multiple break windows", Management Science 42(4)): one integer
 variable per (queue, start interval, length, break start), so the optimizer decides where
 each agent's break goes. Solved with HiGHS (``staffing.milp``), which proves the cost is
-within ``shifts.mip_rel_gap`` of optimal, or reports the gap reached in the time limit.
+within ``shifts.mip_rel_gap`` of optimal (or within ``shifts.mip_gap_shifts`` of the cheapest
+shift's cost), or reports the gap reached in the time limit.
 
 What the plan covers, and the choices behind it:
 
@@ -74,7 +75,8 @@ class ShiftPlan:
     Hours are agent-hours over the week; ``cost`` is the shifts' cost without penalties;
     ``service_level`` maps each queue to its volume-weighted service level over the week
     at the planned staffing; ``status`` is ``optimal`` (cost proven within ``gap`` of the
-    optimum, ``gap <= shifts.mip_rel_gap``) or ``feasible`` (the best plan found in
+    optimum, ``gap <= shifts.mip_rel_gap`` or within ``shifts.mip_gap_shifts`` of the cheapest
+    shift's cost) or ``feasible`` (the best plan found in
     ``shifts.time_limit_seconds``, at most ``gap`` from optimal); ``gap`` is relative to
     the solver's objective: the shifts' cost plus the penalty on any shortfall.
     """
@@ -472,7 +474,8 @@ def _solve(queues: list[_Queue], templates: ShiftTemplates, working, on_duty, co
                                   count=slots.size, upper=float(rules.max_agents))
             capped |= add
         solution = model.solve(time_limit_seconds=max(rules.time_limit_seconds - seconds, 1.0),
-                               mip_rel_gap=rules.mip_rel_gap, time_limit_setting="shifts.time_limit_seconds")
+                               mip_rel_gap=rules.mip_rel_gap, mip_abs_gap=rules.mip_gap_shifts * templates.cost.min(),
+                               time_limit_setting="shifts.time_limit_seconds")
         seconds += solution.seconds
         duty = sum(on_duty @ solution.x[q.starts] for q in queues)
         add = (duty > rules.max_agents + 1e-9) & ~capped

@@ -27,7 +27,8 @@ def _cyclic_cover(slots: int = 5, length: int = 2):
 
 def _solve(problem, **options):
     return milp.solve(*problem.values(), time_limit_seconds=options.get("time_limit_seconds", 10.0),
-                      mip_rel_gap=1e-6, time_limit_setting="shifts.time_limit_seconds")
+                      mip_rel_gap=1e-6, mip_abs_gap=options.get("mip_abs_gap", 0.0),
+                      time_limit_setting="shifts.time_limit_seconds")
 
 
 def test_the_optimum_is_found_and_proven():
@@ -53,6 +54,34 @@ def test_without_the_lp_the_full_milp_answers_with_a_finite_gap(monkeypatch):
     solution = _solve(_cyclic_cover())
     assert solution.objective == 3.0
     assert np.isfinite(solution.gap) and 0 <= solution.gap <= 1
+
+
+@pytest.mark.parametrize("mip_abs_gap, status", [(0.5, "optimal"), (0.4, "feasible")])
+def test_a_plan_within_the_absolute_gap_of_its_bound_is_optimal(monkeypatch, mip_abs_gap, status):
+    """Plan 3 against the LP bound 2.5 (HiGHS' own bound hidden): 0.5 from the bound, a sixth
+    of it, so optimal under an absolute gap of 0.5 and not of 0.4."""
+    real = milp._milp
+
+    def without_dual_bound(*args):
+        result = real(*args)
+        result.mip_dual_bound = None
+        return result
+
+    monkeypatch.setattr(milp, "_milp", without_dual_bound)
+    solution = _solve(_cyclic_cover(), mip_abs_gap=mip_abs_gap)
+    assert solution.objective == 3.0 and solution.bound == pytest.approx(2.5)
+    assert solution.gap == pytest.approx(1 / 6) and solution.status == status
+
+
+def test_the_absolute_gap_stops_the_full_milp_not_the_restricted_one(monkeypatch):
+    """The restricted MILP aims at the relative gap (a plan it stops at early would be kept);
+    the full MILP, whose proof is the slow part, gets both."""
+    gaps: list[tuple[float, float]] = []
+    real = milp._milp
+    monkeypatch.setattr(milp, "_milp", lambda *args: gaps.append(args[-1]) or real(*args))
+    solution = _solve(_cyclic_cover(), mip_abs_gap=0.5)
+    assert solution.objective == 3.0 and solution.status == "optimal"
+    assert gaps == [(1e-6, 0.0), (1e-6, 0.5)]
 
 
 def test_a_restricted_milp_without_a_solution_in_its_share_gets_the_rest_of_the_time(monkeypatch):
