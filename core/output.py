@@ -37,6 +37,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core.errors import InputError
@@ -85,8 +86,13 @@ def _map_text(frame: pd.DataFrame, function) -> pd.DataFrame:
     """A copy of ``frame`` with ``function`` applied to every string cell of its text columns."""
     mapped = frame.copy()
     for column in mapped.columns:
-        if mapped[column].dtype == object or pd.api.types.is_string_dtype(mapped[column].dtype):
-            mapped[column] = mapped[column].map(lambda v: function(v) if isinstance(v, str) else v)
+        values = mapped[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            # each distinct text once (a column of 100,000 cells holds a few queue or model names)
+            changed = {v: function(v) for v in values.unique() if isinstance(v, str)}
+            changed = {v: new for v, new in changed.items() if new != v}
+            if changed:
+                mapped[column] = values.map(lambda v, changed=changed: changed.get(v, v) if isinstance(v, str) else v)
     return mapped
 
 
@@ -129,8 +135,20 @@ def csv_text(frame: pd.DataFrame) -> str:
     safe = neutralise(frame)
     for column in safe.columns:
         if isinstance(safe[column].dtype, pd.DatetimeTZDtype):
-            safe[column] = safe[column].map(lambda t: t.isoformat() if pd.notna(t) else "")
+            safe[column] = _iso_8601(safe[column])
     return safe.to_csv(index=False)
+
+
+def _iso_8601(stamps: pd.Series) -> pd.Series:
+    """``Timestamp.isoformat()`` of every time-zone-aware stamp ("" for NaT), vectorised for
+    whole seconds (the intervals' case): local wall-clock time plus its UTC offset."""
+    if (stamps.dt.microsecond.fillna(0) != 0).any() or (stamps.dt.nanosecond.fillna(0) != 0).any():
+        return stamps.map(lambda t: t.isoformat() if pd.notna(t) else "")
+    local = stamps.dt.tz_localize(None).to_numpy("datetime64[s]")
+    minutes = (local - stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[s]")).astype(np.int64) // 60
+    offsets = {m: f"{'-' if m < 0 else '+'}{abs(m) // 60:02d}:{abs(m) % 60:02d}" for m in np.unique(minutes)}
+    text = np.char.add(np.datetime_as_string(local, unit="s"), pd.Series(minutes).map(offsets).to_numpy(str))
+    return pd.Series(np.where(stamps.isna().to_numpy(), "", text), index=stamps.index)
 
 
 def _strict_json(value: Any) -> Any:

@@ -55,6 +55,17 @@ def test_timestamps_keep_their_offset_in_csv_and_their_zone_in_excel():
     assert sheet.cell(row=1, column=1).value == "interval_start (Europe/Malta)"
 
 
+@pytest.mark.parametrize("zone, extra", [("Europe/Malta", None), ("America/St_Johns", None), ("UTC", None),
+                                         ("Asia/Kolkata", pd.Timestamp("2026-01-01 00:00:00.25", tz="Asia/Kolkata"))])
+def test_csv_timestamps_are_their_isoformat_across_dst_and_odd_offsets(zone, extra):
+    """Whole seconds take the vectorised path, a fraction of a second the per-stamp one; NaT is empty."""
+    stamps = list(pd.date_range("2026-03-27 22:00", "2026-03-30", freq="15min", tz=zone)) + [pd.NaT]
+    stamps += [] if extra is None else [extra]
+    data = pd.DataFrame({"interval_start": pd.Series(stamps, dtype=f"datetime64[ns, {zone}]")})
+    expected = [t.isoformat() if pd.notna(t) else "" for t in data["interval_start"]]
+    assert pd.read_csv(io.StringIO(csv_text(data)), keep_default_na=False)["interval_start"].tolist() == expected
+
+
 def test_control_characters_are_dropped_from_excel_cells_and_kept_in_csv():
     data = pd.DataFrame({"agent": ["Anna\x0bA.", "Bo\x00b"], "hours": [40, 32]})
     sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"s": data})))["s"]
