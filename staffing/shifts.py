@@ -57,15 +57,13 @@ class ShiftTemplates:
         return self.start_slot.size
 
     def _matrix(self, *, skip_breaks: bool) -> sp.csc_array:
-        rows, cols = [], []
-        for j in range(len(self)):
-            offsets = np.arange(self.length_slots[j])
-            if skip_breaks and self.break_slots[j]:
-                begin = self.break_offset_slots[j]
-                offsets = offsets[(offsets < begin) | (offsets >= begin + self.break_slots[j])]
-            rows.append((self.start_slot[j] + offsets) % self.slots_per_week)
-            cols.append(np.full(offsets.size, j))
-        row, col = np.concatenate(rows), np.concatenate(cols)
+        col = np.repeat(np.arange(len(self)), self.length_slots)
+        offset = np.arange(col.size) - np.repeat(np.cumsum(self.length_slots) - self.length_slots, self.length_slots)
+        if skip_breaks:  # leave out the intervals of each template's break
+            begin = self.break_offset_slots[col]
+            keep = (offset < begin) | (offset >= begin + self.break_slots[col])
+            col, offset = col[keep], offset[keep]
+        row = (self.start_slot[col] + offset) % self.slots_per_week
         return sp.csc_array((np.ones(row.size), (row, col)), shape=(self.slots_per_week, len(self)))
 
     def working_matrix(self) -> sp.csc_array:
