@@ -112,15 +112,19 @@ def rolling_origin(grid: Grid, models: dict[str, Model], *, horizon_days: int, f
     predicted = {name: np.empty_like(actual) for name in models}
     dropped: dict[str, str] = {}
     scales = np.empty(len(starts))
+    previous: dict[str, Model] = {}  # each model's fit on the fold before, where the next fold's search starts
     for fold, start in enumerate(starts):
         training = prepare(grid.head(start), calendar, exclude_outliers=exclude_outliers, threshold=threshold)
         scales[fold] = _weekly_change(grid.values[:start], observed[:start])
         for name, model in models.items():
             if name not in dropped:
-                predicted[name][fold], problem = fit_and_forecast(model.clone(), training, horizon_days,
-                                                                  fold=fold + 1)
+                fitted = model.clone()
+                if name in previous:
+                    fitted.warm_from(previous[name])
+                predicted[name][fold], problem = fit_and_forecast(fitted, training, horizon_days, fold=fold + 1)
                 if problem is not None:
                     dropped[name] = problem
+                previous[name] = fitted
         if on_fold is not None:
             on_fold()
     if REFERENCE in dropped:

@@ -138,6 +138,12 @@ class Model:
         """(n_days, slots) expected volume of ordinary days after the training matrix."""
         raise NotImplementedError
 
+    def warm_from(self, fitted: Model) -> Model:
+        """Start this (unfitted) model's search where ``fitted``, the same model fitted on
+        overlapping history, ended (the backtest's next fold); returns self. Nothing to do for
+        models without a numerical search."""
+        return self
+
     # ----------------------------------------------------------- the array interface
     def fit_training(self, training: Training) -> Model:
         """Learn from a prepared :class:`~forecast.clean.Training`; returns self."""
@@ -286,6 +292,16 @@ class TopDown(Model):
         self.profile_weeks = profile_weeks
         self.halflife_weeks = halflife_weeks
         self.daily_weeks = daily_weeks
+        self._warm: tuple[tuple[str, ...], np.ndarray | None] = ((), None)  # SARIMAX's start (warm_from)
+
+    def warm_from(self, fitted: Model) -> TopDown:
+        """SARIMAX starts from ``fitted``'s parameters when they are the same ones (42% less
+        time on the backtest's folds, ``docs/batch.md``); ETS, whose search starts from its
+        heuristic initial states, gained nothing."""
+        results = getattr(fitted, "daily_model_", None)
+        if self.daily == "sarimax" and getattr(fitted, "daily", None) == "sarimax" and results is not None:
+            self._warm = (tuple(results.model.param_names), np.asarray(results.params))
+        return self
 
     def _learn(self, training: Training) -> None:
         if self.daily not in ("ets", "sarimax"):
@@ -322,12 +338,16 @@ class TopDown(Model):
                 return model.fit(disp=False), None
             logged = np.log1p(series)
             if not seasonal:
-                return SARIMAX(logged, order=(1, 0, 1), trend="c", concentrate_scale=True).fit(disp=False), None
+                return self._fit_sarimax(SARIMAX(logged, order=(1, 0, 1), trend="c", concentrate_scale=True)), None
             # differencing here rather than in SARIMAX (its simple_differencing): ~10x faster
             weekly = logged[period:] - logged[:-period]
-            fitted = SARIMAX(weekly, order=(1, 0, 1), seasonal_order=(0, 0, 1, period),
-                             concentrate_scale=True).fit(disp=False)
-            return fitted, logged[-period:]
+            model = SARIMAX(weekly, order=(1, 0, 1), seasonal_order=(0, 0, 1, period), concentrate_scale=True)
+            return self._fit_sarimax(model), logged[-period:]
+
+    def _fit_sarimax(self, model):
+        """``model.fit()``, from the warm start's parameters when they are this model's (:meth:`warm_from`)."""
+        names, params = self._warm
+        return model.fit(disp=False, start_params=params if tuple(model.param_names) == names else None)
 
     def _ordinary_days(self, n_days: int) -> np.ndarray:
         weekdays = (self.next_weekday_ + np.arange(n_days)) % 7

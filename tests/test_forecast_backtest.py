@@ -55,6 +55,21 @@ def test_a_backtest_needs_room_for_one_fold():
         rolling_origin(grid, {"naive": SeasonalNaive()}, horizon_days=7, folds=4)
 
 
+def test_each_fold_starts_where_the_fold_before_ended():
+    """Every fold's fresh model is warm-started from that model's fit on the fold before (the first from none)."""
+    warmed: list[tuple[int, int]] = []
+
+    class Spy(SeasonalNaive):
+        def warm_from(self, fitted):
+            warmed.append((fitted.training_.grid.n_days, id(fitted)))
+            return self
+
+    grid = Grid.from_frame(make_history(days=60), "Europe/Malta", 30)
+    rolling_origin(grid, {"naive": SeasonalNaive(), "spy": Spy()}, horizon_days=7, folds=4)
+    assert [days for days, _ in warmed] == [32, 39, 46]  # the training days of folds 1-3 (origins 32, 39, 46, 53)
+    assert len({key for _, key in warmed}) == 3
+
+
 def test_selection_combines_the_models_that_beat_seasonal_naive_and_keeps_the_table():
     grid = Grid.from_frame(make_history(days=49), "Europe/Malta", 30)
     models = {"seasonal_naive": SeasonalNaive(), "mean4": SeasonalAverage(4, "mean"),

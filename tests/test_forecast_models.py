@@ -149,3 +149,19 @@ def test_ets_takes_its_initial_states_from_the_first_weeks_and_estimates_them_on
         model, _ = TopDown(daily="ets")._fit_daily(weekdays[:days], period=5)
         assert model.model.initialization_method == method and model.model.seasonal_periods == 5
         assert np.isfinite(model.forecast(5)).all()
+
+
+def test_sarimax_warm_started_from_a_fit_searches_less_and_ets_ignores_it():
+    """SARIMAX starts from the given fit's parameters (the backtest's previous fold): on the
+    same history it then converges in fewer iterations to the same likelihood; the
+    non-seasonal model's parameters are other ones, so it starts cold; ETS is unchanged."""
+    history = make_history(days=120, seed=3)
+    cold = TopDown(daily="sarimax").fit(history)
+    warm = TopDown(daily="sarimax").warm_from(cold).fit(history)
+    assert warm.daily_model_.mle_retvals["iterations"] < cold.daily_model_.mle_retvals["iterations"]
+    assert warm.daily_model_.llf == pytest.approx(cold.daily_model_.llf, abs=1e-3)
+    short, _ = TopDown(daily="sarimax").warm_from(cold)._fit_daily(np.full(10, 100.0) + np.arange(10), period=7)
+    assert short.model.param_names != cold.daily_model_.model.param_names  # not seasonal: a cold start
+    ets = TopDown(daily="ets").fit(history)
+    again = TopDown(daily="ets").warm_from(ets).fit(history)
+    assert np.array_equal(again.predict(7)["volume"], ets.predict(7)["volume"])
