@@ -295,9 +295,9 @@ class TopDown(Model):
         self._warm: tuple[tuple[str, ...], np.ndarray | None] = ((), None)  # SARIMAX's start (warm_from)
 
     def warm_from(self, fitted: Model) -> TopDown:
-        """SARIMAX starts from ``fitted``'s parameters when they are the same ones (42% less
-        time on the backtest's folds, ``docs/batch.md``); ETS, whose search starts from its
-        heuristic initial states, gained nothing."""
+        """SARIMAX starts from ``fitted``'s parameters when they are the same ones (its fits in
+        the backtest's four folds took 37% less time on 40 bench queues, ``docs/batch.md``);
+        ETS, whose search starts from its heuristic initial states, gained nothing."""
         results = getattr(fitted, "daily_model_", None)
         if self.daily == "sarimax" and getattr(fitted, "daily", None) == "sarimax" and results is not None:
             self._warm = (tuple(results.model.param_names), np.asarray(results.params))
