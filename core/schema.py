@@ -178,7 +178,8 @@ def parse_timestamps(
         naive = values
     else:
         text = values.astype("string").str.strip()
-        bad = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601").isna()
+        parsed = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
+        bad = parsed.isna()
         if bad.any():
             rows = np.flatnonzero(bad.to_numpy())
             raise InputError(
@@ -194,7 +195,7 @@ def parse_timestamps(
                     f"and {text[~has_offset].iloc[0]!r}); give every timestamp an offset, or none "
                     f"(then they are read as {timezone} time)"
                 )
-            return pd.to_datetime(text, utc=True, format="ISO8601").dt.tz_convert(timezone), False
+            return parsed.dt.tz_convert(timezone), False
         naive = pd.to_datetime(text, format="ISO8601")
     keys = [naive] if by is None else [by.reset_index(drop=True), naive.reset_index(drop=True)]
     first_of_repeat = ~pd.concat(keys, axis=1).duplicated(keep="first").to_numpy()
