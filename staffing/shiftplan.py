@@ -384,7 +384,7 @@ def _add_queue(model: MilpModel, queue: _Queue, working, templates: ShiftTemplat
     t_index, j_index = working.nonzero()
     per_interval = plan_to == "requirement" or queue.settings.deferred
     if per_interval:
-        short = model.add_variables(slots, cost=shortfall_cost, upper=required)
+        short = model.add_variables(slots, cost=shortfall_cost, upper=required, counted=True)  # whole agents short
         model.add_constraints(np.r_[t_index, np.arange(slots)], np.r_[x[j_index], short], 1.0, count=slots,
                               lower=required)
         return
@@ -433,7 +433,8 @@ def _add_pooled(model: MilpModel, queues: list[_Queue], pooled, working, shortfa
         keep = np.isin(t_index, slots)
         row_of = np.full(need.size, -1)
         row_of[slots] = np.arange(slots.size)
-        short = model.add_variables(slots.size, cost=shortfall_cost, upper=need[slots])
+        short = model.add_variables(slots.size, cost=shortfall_cost, upper=need[slots],
+                                    counted=bool(np.all(need[slots] == np.round(need[slots]))))
         rows = np.concatenate([row_of[t_index[keep]]] * len(members) + [np.arange(slots.size)])
         cols = np.concatenate([m.starts[j_index[keep]] for m in members] + [short])
         model.add_constraints(rows, cols, 1.0, count=slots.size, lower=need[slots])
