@@ -14,8 +14,8 @@ steps (an LP-based restricted master heuristic, "price and branch"):
    is, and its LP optimum is the full one's. Its value is an upper bound; on the same
    week it is within 0.2% of the bound in seconds. If it finds no solution in its share, it gets all the time left.
 3. If the plan is not yet within ``mip_rel_gap`` of the bound and time is left, or the
-   LP did not finish, solve the full MILP with the time left, to either tolerance (below); keep the better solution
-   and the better of the two bounds. This step matters for small problems (a queue
+   LP did not finish, solve the full MILP with the time left, to either tolerance
+   (below); keep the better solution and the better of the two bounds. This step matters for small problems (a queue
    needing two or three agents), whose LP bound is weak and whose LP support misses the
    good integer plans: on one such week the restricted MILP stalled 6.6% above the full
    MILP's plan after a minute, so it must not use all the time. In a problem of fewer than
@@ -42,8 +42,9 @@ proving that no plan is cheaper by less than that took the slowest queues of
 the slow part, gets the absolute gap: the restricted one would stop at a plan a whole
 shift dearer where the full MILP finds the cheaper one in a second (on those 200 queues,
 13 plans instead of 26 end a shift dearer, ``docs/batch.md``). The reported gap is always
-against a proven lower bound, so "optimal" means "proven within the tolerance of optimal". HiGHS checks its time limit between steps of its
-own, so a large model can overrun ``time_limit_seconds`` by a few seconds.
+against a proven lower bound, so "optimal" means "proven within the tolerance of
+optimal". HiGHS checks its time limit between steps of its own, so a large model can
+overrun ``time_limit_seconds`` by a few seconds.
 
 HiGHS is deterministic: the same model gives the same solution in every run unless a
 time limit stops it, and then how far it got depends on the machine and its load. A
@@ -76,8 +77,8 @@ class Solution:
     ``x``: values of all columns, shape (n,), integers rounded exactly; ``objective``:
     its cost; ``bound``: a proven lower bound on the optimal cost; ``gap``:
     ``(objective - bound) / max(|objective|, 1e-9)``; ``status``: ``optimal`` (within the
-    requested ``mip_rel_gap`` or ``mip_abs_gap``) or ``feasible`` (the best found, at most ``gap`` from
-    optimal: time ran out, or the restricted search could not close the gap);
+    requested ``mip_rel_gap`` or ``mip_abs_gap``) or ``feasible`` (the best found, at most
+    ``gap`` from optimal: time ran out, or the restricted search could not close the gap);
     ``seconds``: wall time of the solve.
     """
 
@@ -200,9 +201,8 @@ def solve(
     sparse; ``row_lower``, ``row_upper``: (m,), ±inf for open sides. Stops once within
     ``mip_rel_gap`` or ``mip_abs_gap`` (the objective's units) of optimal. ``counted``: (n,)
     whole weights whose sum ``counted @ x`` is whole at every optimum (the count cut; None:
-    no cut). Columns fixed at zero (a
-    shift a rule forbids) are left out before any step. The problem must have
-    a feasible point (callers add slack columns). If HiGHS finds none before the time
+    no cut). Columns fixed at zero (a shift a rule forbids) are left out before any step.
+    The problem must have a feasible point (callers add slack columns). If HiGHS finds none before the time
     limit, raises :class:`NoSolutionError` (an :class:`InputError`) naming ``time_limit_setting``,
     the setting to raise.
     """

@@ -75,8 +75,8 @@ class ShiftPlan:
     Hours are agent-hours over the week; ``cost`` is the shifts' cost without penalties;
     ``service_level`` maps each queue to its volume-weighted service level over the week
     at the planned staffing; ``status`` is ``optimal`` (cost proven within ``gap`` of the
-    optimum, ``gap <= shifts.mip_rel_gap`` or within ``shifts.mip_gap_shifts`` of the cheapest
-    shift's cost) or ``feasible`` (the best plan found in
+    optimum, ``gap <= shifts.mip_rel_gap`` or within ``shifts.mip_gap_shifts`` of the
+    cheapest shift's cost) or ``feasible`` (the best plan found in
     ``shifts.time_limit_seconds``, at most ``gap`` from optimal); ``gap`` is relative to
     the solver's objective: the shifts' cost plus the penalty on any shortfall.
     """
