@@ -299,7 +299,7 @@ class TopDown(Model):
         the backtest's four folds took 37% less time on 40 bench queues, ``docs/batch.md``);
         ETS, whose search starts from its heuristic initial states, gained nothing."""
         results = getattr(fitted, "daily_model_", None)
-        if self.daily == "sarimax" and getattr(fitted, "daily", None) == "sarimax" and results is not None:
+        if results is not None:  # used only by a SARIMAX whose parameters have these names (_fit_sarimax)
             self._warm = (tuple(results.model.param_names), np.asarray(results.params))
         return self
 
