@@ -46,9 +46,10 @@ def frame_b(curves: dict[str, np.ndarray], minutes: int = 60, start: str = MONDA
 
 def config(minutes: int = 60, tz: str = "UTC", queues: dict[str, QueueSettings] | None = None,
            roster: dict | None = None, **shifts) -> Config:
-    """Hourly starts, 4 and 8 h shifts without breaks or night premium unless overridden."""
+    """Hourly starts, 4 and 8 h shifts without breaks or night premium, plans proven optimal
+    (no relative or one-shift tolerance) unless overridden."""
     rules = dict(start_step_minutes=60, lengths_hours=[4, 8], break_minutes={}, night_premium=0.0,
-                 time_limit_seconds=20, mip_rel_gap=0.0)
+                 time_limit_seconds=20, mip_rel_gap=0.0, mip_gap_shifts=0.0)
     rules.update(shifts)
     return Config(site=Site(timezone=tz, interval_minutes=minutes), queues=queues or {},
                   shifts=ShiftRules(**rules), roster=RosterRules(**(roster or {})))

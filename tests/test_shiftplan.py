@@ -12,7 +12,7 @@ from roster_helpers import MONDAY, config, coverage_from_shifts, daily, frame_b,
 
 from core.config import QueueSettings, Site
 from core.errors import InputError
-from staffing import erlang
+from staffing import erlang, milp
 from staffing.shiftplan import plan_shifts
 from staffing.shifts import build_templates, night_minutes
 from staffing.weekplan import shortfall_cause
@@ -163,6 +163,17 @@ def test_shift_costs_carry_the_night_premium_and_the_fixed_cost():
     assert templates.night_hours[at_20] == 6
     assert templates.cost[at_20] == pytest.approx(3.0 + 2.0 * (8 + 0.5 * 6))
     assert list(night_minutes(np.array([21 * 60, 5 * 60]), np.array([120, 120]), ("22:00", "06:00"))) == [60, 60]
+
+
+def test_the_one_shift_tolerance_is_the_cheapest_shifts_cost_times_the_setting(monkeypatch):
+    seen: list[float] = []
+    real = milp.solve
+    monkeypatch.setattr(milp, "solve", lambda *args, **kw: seen.append(kw["mip_abs_gap"]) or real(*args, **kw))
+    settings = config(mip_gap_shifts=2.0, cost_per_shift=1.0)
+    plan = plan_shifts(frame_b({"chat": daily({(9, 13): 2, (13, 17): 1})}), settings)
+    cheapest = build_templates(settings.shifts, 60).cost.min()  # a 4 h shift: 1 + 4
+    assert cheapest == pytest.approx(5.0) and seen == [pytest.approx(10.0)]
+    assert plan.status == "optimal"
 
 
 # ------------------------------------------------------------------------- errors
